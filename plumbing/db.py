@@ -1,0 +1,214 @@
+"""The database a service owns: engine, one unit of work per transaction, outbox, idempotency.
+
+A handler writes its state change, the events it emits (`Tx.emit`, into the outbox table) and,
+for an event it consumes, that event's id (`Database.consume`) in ONE transaction. The transaction
+is committed inside the entrypoint, not in `worker_result`: nameko acks a message and sends an
+HTTP response (`handle_result`) *before* `worker_result` runs, so committing there could answer
+"done" for work that is then lost.
+"""
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
+import eventlet
+from nameko.extensions import DependencyProvider
+from sqlalchemy import (JSON, BigInteger, Column, DateTime, Integer, MetaData, String, Table, Text,
+                        create_engine, event, select)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from contracts import events as contract
+
+log = logging.getLogger(__name__)
+
+
+def plumbing_tables(metadata: MetaData) -> tuple[Table, Table]:
+    """The two tables every service's database has: its outbox and the events it consumed."""
+    outbox = Table(
+        "outbox", metadata,
+        Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+               autoincrement=True),
+        Column("event_id", String(36), nullable=False, unique=True),
+        Column("source", String(40), nullable=False),
+        Column("event_type", String(80), nullable=False),
+        Column("payload", JSON, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("sent_at", DateTime(timezone=True), index=True),
+        Column("attempts", Integer, nullable=False, default=0),
+        Column("next_attempt_at", DateTime(timezone=True)),
+        Column("last_error", Text),
+    )
+    processed = Table(
+        "processed_events", metadata,
+        Column("event_id", String(36), primary_key=True),
+        Column("event_type", String(120), nullable=False),
+        Column("processed_at", DateTime(timezone=True), nullable=False),
+    )
+    return outbox, processed
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def make_engine(url: str):
+    """An engine for `url`: PostgreSQL through psycopg2 made cooperative, or SQLite."""
+    if url.startswith("postgresql"):
+        make_psycopg2_green()
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(conn, _):  # many readers, one writer, no surprise "database is locked"
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA busy_timeout=30000")
+    return engine
+
+
+def make_psycopg2_green() -> None:
+    """psycopg2 is C: eventlet's monkey patching does not reach its sockets. A wait callback
+    hands each wait to the eventlet hub, so one slow query does not stall the service
+    (the mechanism psycogreen uses)."""
+    import psycopg2
+    from psycopg2 import extensions
+
+    if extensions.get_wait_callback() is not None:
+        return
+    from eventlet.hubs import trampoline
+
+    def wait(conn, timeout=-1):
+        while True:
+            state = conn.poll()
+            if state == extensions.POLL_OK:
+                return
+            if state == extensions.POLL_READ:
+                trampoline(conn.fileno(), read=True)
+            elif state == extensions.POLL_WRITE:
+                trampoline(conn.fileno(), write=True)
+            else:
+                raise psycopg2.OperationalError(f"bad state from poll: {state}")
+
+    extensions.set_wait_callback(wait)
+
+
+class Tx:
+    """One transaction: `session` for the service's own tables, `emit` for its events."""
+
+    def __init__(self, session: Session, source: str, outbox: Table):
+        self.session = session
+        self._source = source
+        self._outbox = outbox
+        self.emitted: list[dict] = []
+
+    def emit(self, event: contract.EventType, **fields) -> dict:
+        """Write `event` to the outbox; the relay publishes it once this transaction commits."""
+        if event.source != self._source:
+            raise contract.ContractError(f"{self._source} cannot emit {event.source}.{event.name}")
+        payload = contract.make(event, **fields)
+        now = utcnow()
+        self.session.execute(self._outbox.insert().values(
+            event_id=payload["event_id"], source=event.source, event_type=event.name,
+            payload=payload, created_at=now, attempts=0, next_attempt_at=now))
+        self.emitted.append(payload)
+        return payload
+
+
+class Store:
+    """What `Database` injects: transactions, idempotent consumption, reads."""
+
+    def __init__(self, provider: "Database"):
+        self._p = provider
+
+    @contextmanager
+    def transaction(self):
+        session = self._p.sessionmaker()
+        tx = Tx(session, self._p.source, self._p.outbox)
+        try:
+            yield tx
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+        if tx.emitted:
+            self._p.wake_relay()
+
+    @contextmanager
+    def consume(self, payload: dict, event_type: str = ""):
+        """A transaction for handling a consumed event exactly once: yields None when its
+        `event_id` was already handled (a redelivery), else a `Tx` in which the id is recorded
+        along with the handler's effects."""
+        with self.transaction() as tx:
+            table = self._p.processed
+            seen = tx.session.execute(
+                select(table.c.event_id).where(table.c.event_id == payload["event_id"])
+            ).first()
+            if seen:
+                log.info("skipping event %s: already handled", payload["event_id"])
+                yield None
+                return
+            tx.session.execute(table.insert().values(
+                event_id=payload["event_id"], event_type=event_type, processed_at=utcnow()))
+            yield tx
+
+    @contextmanager
+    def session(self):
+        """A read-only session."""
+        session = self._p.sessionmaker()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
+
+class Database(DependencyProvider):
+    """The service's own database (config `DATABASE_URL`) and its outbox relay.
+
+    `metadata` is the service's table metadata; it must contain `plumbing_tables`.
+    """
+
+    def __init__(self, metadata: MetaData):
+        self.metadata = metadata
+        self.outbox = metadata.tables["outbox"]
+        self.processed = metadata.tables["processed_events"]
+
+    def setup(self):
+        self.source = self.container.service_name
+        self.engine = make_engine(self.container.config["DATABASE_URL"])
+        self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self._wakeup = eventlet.event.Event()
+        from plumbing.outbox import Relay
+
+        self.relay = Relay(self.engine, self.outbox, self.container.config)
+
+    def start(self):
+        self.container.spawn_managed_thread(self._run_relay, identifier="outbox-relay")
+
+    def stop(self):
+        self.relay.stop()
+        self.wake_relay()
+
+    def kill(self):
+        self.stop()
+
+    def wake_relay(self):
+        if not self._wakeup.ready():
+            self._wakeup.send(True)
+
+    def _run_relay(self):
+        poll = float(self.container.config.get("OUTBOX_POLL_SECONDS", 2))
+        while not self.relay.stopped:
+            with eventlet.Timeout(poll, False):
+                self._wakeup.wait()
+            self._wakeup = eventlet.event.Event()
+            self.relay.publish_pending()
+
+    def get_dependency(self, worker_ctx):
+        return Store(self)
+
+
+__all__ = ["Database", "Store", "Tx", "plumbing_tables", "make_engine", "IntegrityError"]

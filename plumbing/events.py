@@ -1,0 +1,96 @@
+"""Consuming integration events: `@subscribe(contracts.events.X)`.
+
+nameko's `event_handler` with its default `requeue_on_error=False` acks a message whose handler
+raised and forgets it; with `True` it redelivers it in a tight loop forever. `subscribe` does
+neither: a failed message is republished (with publisher confirms) to its queue's retry queue,
+where it waits `EVENT_RETRY_DELAY_MS × 2^(attempt-1)` and returns to its queue; after
+`EVENT_MAX_RETRIES` retries it goes to the service's dead-letter queue with the error, for
+`titles deadletters` to list and replay. Only once the copy is confirmed is the original acked;
+if the broker refuses the copy, the original is requeued. Nothing is acked and forgotten.
+
+Handlers must be idempotent (a redelivery is always possible): use `Store.consume`.
+"""
+from __future__ import annotations
+
+import logging
+import traceback
+from datetime import datetime, timezone
+
+from nameko.amqp.publish import Publisher
+from nameko.events import EventHandler
+from nameko.messaging import Consumer
+
+from contracts import events as contract
+from plumbing import topology
+
+log = logging.getLogger(__name__)
+
+ATTEMPT_HEADER = "x-attempts"
+
+_declared: set[tuple[int, str]] = set()
+
+
+class Subscriber(EventHandler):
+    def __init__(self, event: contract.EventType, **kwargs):
+        self.event = event
+        super().__init__(event.source, event.name, **kwargs)
+
+    def setup(self):
+        config = self.container.config
+        service = self.container.service_name
+        if service not in self.event.subscribers:
+            raise contract.ContractError(
+                f"{service} handles {self.event.source}.{self.event.name} but "
+                f"contracts.events does not list it as a subscriber")
+        key = (id(self.container), config["AMQP_URI"])
+        if key not in _declared:  # whole topology once per container: queues before publishers
+            topology.declare_all(config["AMQP_URI"])
+            _declared.add(key)
+        self.queue = topology.consumer_queue(self.event, service)
+        self.retry_queue = topology.retry_queue(self.queue.name)
+        self.dead_letter_queue = topology.dead_letter_queue(service)
+        self.max_retries = int(config.get("EVENT_MAX_RETRIES", 3))
+        self.retry_delay_ms = int(config.get("EVENT_RETRY_DELAY_MS", 1000))
+        self.publisher = Publisher(config["AMQP_URI"], use_confirms=True, mandatory=True,
+                                   serializer="json")
+        Consumer.setup(self)  # skip EventHandler.setup: the queue comes from the topology
+
+    def handle_message_processed(self, message, result=None, exc_info=None):
+        if exc_info is None:
+            self.queue_consumer.ack_message(message)
+            return
+        try:
+            self._retry_or_dead_letter(message, exc_info)
+        except Exception:
+            log.exception("could not park failed message; requeueing it")
+            self.queue_consumer.requeue_message(message)
+        else:
+            self.queue_consumer.ack_message(message)
+
+    def _retry_or_dead_letter(self, message, exc_info):
+        headers = dict(message.headers or {})
+        attempts = int(headers.get(ATTEMPT_HEADER, 0)) + 1
+        headers[ATTEMPT_HEADER] = attempts
+        event_id = (message.payload or {}).get("event_id") if isinstance(message.payload, dict) \
+            else None
+        if attempts <= self.max_retries:
+            delay = self.retry_delay_ms * 2 ** (attempts - 1)
+            log.warning("%s failed (attempt %d of %d), retrying in %d ms: %s", self.queue.name,
+                        attempts, self.max_retries + 1, delay, exc_info[1])
+            self.publisher.publish(message.payload, exchange="", routing_key=self.retry_queue.name,
+                                   headers=headers, expiration=delay / 1000.0)
+            return
+        headers.update({
+            "x-original-queue": self.queue.name,
+            "x-original-exchange": self.queue.exchange.name,
+            "x-original-routing-key": self.event.name,
+            "x-error": "".join(traceback.format_exception_only(*exc_info[:2])).strip()[:2000],
+            "x-failed-at": datetime.now(timezone.utc).isoformat(),
+        })
+        log.error("%s: event %s failed %d times; dead-lettered to %s", self.queue.name, event_id,
+                  attempts, self.dead_letter_queue.name)
+        self.publisher.publish(message.payload, exchange="",
+                               routing_key=self.dead_letter_queue.name, headers=headers)
+
+
+subscribe = Subscriber.decorator

@@ -1,0 +1,26 @@
+"""Health, everywhere: `<service>.health()` over RPC (intake also answers GET /health).
+
+Healthy means this process consumes from the broker (it answered), reaches its database, and
+says how many events wait in its outbox; `titles health <service>` is the container check.
+"""
+from __future__ import annotations
+
+from nameko.rpc import rpc
+from sqlalchemy import func, select, text
+
+
+def report(store) -> dict:
+    with store.session() as session:
+        session.execute(text("SELECT 1"))
+        outbox = store._p.outbox
+        pending = session.execute(
+            select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))).scalar()
+    return {"status": "ok", "outbox_pending": pending}
+
+
+class HealthMixin:
+    """Adds `health()` to a service that has `db = Database(...)`."""
+
+    @rpc
+    def health(self):
+        return {"service": self.name, **report(self.db)}

@@ -1,0 +1,40 @@
+"""Alembic, once for every service: each service's `migrations/env.py` calls `run(metadata)`,
+and `titles migrate <service>` upgrades the service's own database to head."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from plumbing.config import ROOT
+
+
+def run(metadata) -> None:
+    """Body of a service's alembic env.py (online and offline modes)."""
+    from alembic import context
+    from sqlalchemy import create_engine
+
+    url = context.config.get_main_option("sqlalchemy.url")
+    if context.is_offline_mode():
+        context.configure(url=url, target_metadata=metadata, literal_binds=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=metadata,
+                          render_as_batch=url.startswith("sqlite"))
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+def upgrade(service: str, database_url: str, revision: str = "head") -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    if database_url.startswith("sqlite:///"):
+        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    folder = ROOT / "services" / service
+    cfg = Config(str(folder / "alembic.ini"))
+    cfg.set_main_option("script_location", str(folder / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    command.upgrade(cfg, revision)

@@ -1,0 +1,83 @@
+"""Object storage (MinIO, or any S3 endpoint): attachments and rendered documents.
+
+Object keys carry no personal data (ARCHITECTURE.md §3): callers build them from ids.
+"""
+from __future__ import annotations
+
+import io
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urlparse
+
+from minio import Minio
+from minio.datatypes import PostPolicy
+from nameko.extensions import DependencyProvider
+
+PART_SIZE = 10 * 1024 * 1024
+
+
+def make_client(config: dict, endpoint: str | None = None) -> Minio:
+    return Minio(endpoint or config["S3_ENDPOINT"], access_key=config["S3_ACCESS_KEY"],
+                 secret_key=config["S3_SECRET_KEY"], secure=bool(config.get("S3_SECURE")),
+                 region=config.get("S3_REGION") or "us-east-1")
+
+
+def ensure_buckets(config: dict) -> list[str]:
+    client = make_client(config)
+    names = [config["ATTACHMENTS_BUCKET"], config["DOCUMENTS_BUCKET"]]
+    for name in names:
+        if not client.bucket_exists(name):
+            client.make_bucket(name)
+    return names
+
+
+class Objects:
+    def __init__(self, client: Minio, public: Minio, config: dict):
+        self.client = client
+        self._public = public
+        self.attachments = config["ATTACHMENTS_BUCKET"]
+        self.documents = config["DOCUMENTS_BUCKET"]
+
+    def put_stream(self, bucket: str, key: str, stream, length: int = -1,
+                   content_type: str = "application/octet-stream") -> None:
+        """Store from a file-like object without holding it whole in memory."""
+        self.client.put_object(bucket, key, stream, length, content_type=content_type,
+                               part_size=PART_SIZE)
+
+    def put_bytes(self, bucket: str, key: str, data: bytes, content_type: str) -> None:
+        self.client.put_object(bucket, key, io.BytesIO(data), len(data), content_type=content_type)
+
+    def get_bytes(self, bucket: str, key: str) -> bytes:
+        response = self.client.get_object(bucket, key)
+        try:
+            return response.read()
+        finally:
+            response.close()
+            response.release_conn()
+
+    def stat(self, bucket: str, key: str):
+        return self.client.stat_object(bucket, key)
+
+    def presigned_post(self, bucket: str, key: str, content_type: str, max_bytes: int,
+                       expires: timedelta = timedelta(minutes=15)) -> dict:
+        """A browser upload form whose policy pins the key, the type and the size."""
+        policy = PostPolicy(bucket, datetime.now(timezone.utc) + expires)
+        policy.add_equals_condition("key", key)
+        policy.add_equals_condition("Content-Type", content_type)
+        policy.add_content_length_range_condition(1, max_bytes)
+        fields = self._public.presigned_post_policy(policy)
+        base = self._public._base_url
+        scheme = "https" if base.is_https else "http"
+        return {"url": f"{scheme}://{base.host}/{bucket}",
+                "fields": {**fields, "key": key, "Content-Type": content_type}}
+
+
+class Storage(DependencyProvider):
+    def setup(self):
+        config = self.container.config
+        self.client = make_client(config)
+        public = config.get("S3_PUBLIC_ENDPOINT")
+        self.public = make_client(config, urlparse(f"//{public}").netloc or public) \
+            if public else self.client
+
+    def get_dependency(self, worker_ctx):
+        return Objects(self.client, self.public, self.container.config)
