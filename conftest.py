@@ -3,3 +3,5 @@
 import eventlet
 
 eventlet.monkey_patch()
+
+pytest_plugins = ["tests.support.infra"]

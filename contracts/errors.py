@@ -6,7 +6,8 @@ nameko serialises exceptions by type name only.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import dataclasses
+from dataclasses import asdict, dataclass
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class Refusal(Exception):
     message: str
     status: int = 400
     field: str | None = None
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = dataclasses.field(default_factory=list)
 
     def __post_init__(self):
         super().__init__(f"{self.code}: {self.message}")

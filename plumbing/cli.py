@@ -9,6 +9,7 @@
   titles load-season <file>           validate and load a season (through intake)
   titles load-orgs <file>             validate and load organisations and committees (review)
   titles token --role R --sub S [--org O]   a development bearer token (HS256 secret only)
+  titles run-local                    run everything as local processes (no Docker)
 """
 from __future__ import annotations
 
@@ -56,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--name", default="")
     p.add_argument("--email", default="")
     p.add_argument("--hours", type=float, default=12)
+    sub.add_parser("run-local")
     args = parser.parse_args(argv)
 
     from contracts.errors import Refusal
@@ -68,6 +70,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args) -> int:
+    if args.command == "run-local":
+        from plumbing import local
+
+        return local.main()
     if args.command == "migrate":
         from plumbing import migrations
 

@@ -38,3 +38,22 @@ def upgrade(service: str, database_url: str, revision: str = "head") -> None:
     cfg.set_main_option("script_location", str(folder / "migrations"))
     cfg.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     command.upgrade(cfg, revision)
+
+
+def create_plumbing_tables() -> None:
+    """The outbox and processed-events tables, the same in every service's first migration."""
+    from alembic import op
+    from sqlalchemy import MetaData
+
+    from plumbing.db import plumbing_tables
+
+    metadata = MetaData()
+    plumbing_tables(metadata)
+    metadata.create_all(op.get_bind())
+
+
+def drop_plumbing_tables() -> None:
+    from alembic import op
+
+    op.drop_table("processed_events")
+    op.drop_table("outbox")

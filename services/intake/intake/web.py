@@ -1,0 +1,66 @@
+"""The HTTP edge of intake: JSON in, JSON or problem details out (RFC 9457).
+
+Every refusal is `application/problem+json` with a stable `code`, the `field` path where there
+is one, every `problems` entry, and a Chinese `message` the frontend can show. An unexpected
+error is logged with its traceback and answered 500 without details.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+
+from werkzeug.wrappers import Response
+
+from contracts.errors import Refusal
+
+log = logging.getLogger(__name__)
+
+MAX_JSON_BYTES = 1024 * 1024
+
+
+def json_response(body, status: int = 200, headers: dict | None = None) -> Response:
+    return Response(json.dumps(body, ensure_ascii=False, default=str), status=status,
+                    mimetype="application/json", headers=headers)
+
+
+def problem(refusal: Refusal) -> Response:
+    body = {"type": f"urn:titles:problem:{refusal.code}", "title": refusal.message,
+            **refusal.to_dict()}
+    return Response(json.dumps(body, ensure_ascii=False), status=refusal.status,
+                    mimetype="application/problem+json")
+
+
+def read_json(request, required: bool = True) -> dict:
+    """The request body as a JSON object, or a refusal that says what is wrong with it."""
+    length = request.content_length
+    if length is not None and length > MAX_JSON_BYTES:
+        raise Refusal("BODY_TOO_LARGE", "请求内容过大（上限 1 MB）", status=413)
+    raw = request.get_data(cache=False)[:MAX_JSON_BYTES + 1]
+    if len(raw) > MAX_JSON_BYTES:
+        raise Refusal("BODY_TOO_LARGE", "请求内容过大（上限 1 MB）", status=413)
+    if not raw.strip():
+        if required:
+            raise Refusal("BODY_REQUIRED", "请求内容不能为空，应为 JSON 对象")
+        return {}
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise Refusal("MALFORMED_JSON", "请求内容不是有效的 JSON") from None
+    if not isinstance(data, dict):
+        raise Refusal("WRONG_TYPE", "请求内容应为 JSON 对象", field="$")
+    return data
+
+
+def endpoint(fn):
+    """Wrap an @http method: refusals become problem details, surprises become a logged 500."""
+    @functools.wraps(fn)
+    def wrapper(self, request, *args, **kwargs):
+        try:
+            return fn(self, request, *args, **kwargs)
+        except Refusal as refusal:
+            return problem(refusal)
+        except Exception:
+            log.exception("unhandled error in %s %s", request.method, request.path)
+            return problem(Refusal("INTERNAL", "系统内部错误，请稍后重试", status=500))
+    return wrapper

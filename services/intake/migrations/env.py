@@ -1,0 +1,4 @@
+from intake.models import metadata
+from plumbing.migrations import run
+
+run(metadata)

@@ -1,0 +1,4 @@
+from notify.models import metadata
+from plumbing.migrations import run
+
+run(metadata)

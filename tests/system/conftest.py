@@ -1,0 +1,80 @@
+"""All four services running as processes against real RabbitMQ, PostgreSQL, S3 and SMTP."""
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+
+import jwt
+import pytest
+import requests
+
+from plumbing.config import SERVICES
+from plumbing.local import Cluster
+from tests.support.infra import free_port
+
+JWT_KEY = "system-test-secret"
+# Inside the 2019 online window (R-2.1): 2019-10-15 10:00 Asia/Shanghai.
+SEASON_NOW = datetime(2019, 10, 15, 2, 0, tzinfo=timezone.utc)
+
+
+class Api:
+    """The platform frontend, as far as tests need it."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.http = requests.Session()
+
+    def token(self, sub, role="applicant", org=None, **claims):
+        now = int(time.time())
+        body = {"sub": sub, "role": role, "aud": "titles", "iat": now, "exp": now + 3600,
+                **claims}
+        if org:
+            body["org"] = org
+        return jwt.encode(body, JWT_KEY, algorithm="HS256")
+
+    def call(self, method, path, token=None, **kw):
+        headers = kw.pop("headers", {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return self.http.request(method, self.base + path, headers=headers, timeout=30, **kw)
+
+    def wait_for(self, path, token, predicate, timeout=30.0):
+        deadline = time.time() + timeout
+        body = None
+        while time.time() < deadline:
+            r = self.call("GET", path, token)
+            body = r.json()
+            if r.status_code == 200 and predicate(body):
+                return body
+            time.sleep(0.2)
+        raise AssertionError(f"timed out waiting on {path}; last: {body}")
+
+
+@pytest.fixture(scope="session")
+def system(amqp_uri, make_database, s3_config, mailbox, tmp_path_factory):
+    work = tmp_path_factory.mktemp("system")
+    clock_file = work / "clock-offset"
+    clock_file.write_text(str((SEASON_NOW - datetime.now(timezone.utc)).total_seconds()))
+    port = free_port()
+    common = {"AMQP_URI": amqp_uri, **s3_config, "JWT_KEY": JWT_KEY,
+              "CLOCK_OFFSET_FILE": str(clock_file), "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
+              "MAIL_BACKEND": "smtp", "SMTP_HOST": mailbox.host, "SMTP_PORT": mailbox.port,
+              "EVENT_MAX_RETRIES": 2, "EVENT_RETRY_DELAY_MS": 200, "OUTBOX_POLL_SECONDS": 0.5,
+              "VERIFY_URL_BASE": f"http://127.0.0.1:{port}/verify", "LOG_LEVEL": "INFO"}
+    per = {s: {"DATABASE_URL": make_database(s)} for s in SERVICES}
+    cluster = Cluster(common, per, work / "logs")
+    cluster.titles("topology")
+    cluster.migrate()
+    cluster.start_all()
+    try:
+        cluster.wait_healthy(timeout=90)
+        cluster.api = Api(f"http://127.0.0.1:{port}")
+        cluster.mailbox = mailbox
+        cluster.s3 = s3_config
+        cluster.clock_file = clock_file
+        yield cluster
+    finally:
+        cluster.stop_all()
+        for s in SERVICES:  # leave the logs in the test output when something failed
+            print(f"--- {s} log tail ---")
+            print("".join((work / "logs" / f"{s}.log").read_text().splitlines(True)[-30:]))
