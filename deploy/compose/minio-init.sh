@@ -1,0 +1,36 @@
+#!/bin/sh
+# One-shot job (minio/mc image): the two private buckets (ARCHITECTURE.md §3) and the services'
+# own MinIO user, allowed only those buckets, so no service holds the root credentials.
+# Safe to re-run: every step tolerates what a previous run already created.
+set -eu
+
+: "${MINIO_ROOT_USER:?}" "${MINIO_ROOT_PASSWORD:?}" "${S3_ACCESS_KEY:?}" "${S3_SECRET_KEY:?}"
+: "${ATTACHMENTS_BUCKET:?}" "${DOCUMENTS_BUCKET:?}"
+
+mc alias set titles "http://${S3_ENDPOINT:-minio:9000}" "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD"
+
+for bucket in "$ATTACHMENTS_BUCKET" "$DOCUMENTS_BUCKET"; do
+  mc mb --ignore-existing "titles/$bucket"
+  mc anonymous set none "titles/$bucket"  # private: browsers only use presigned URLs
+done
+
+policy=/tmp/titles-app-policy.json
+cat > "$policy" <<JSON
+{
+  "Version": "2012-10-17",
+  "Statement": [
+    {"Effect": "Allow",
+     "Action": ["s3:GetBucketLocation", "s3:ListBucket"],
+     "Resource": ["arn:aws:s3:::${ATTACHMENTS_BUCKET}", "arn:aws:s3:::${DOCUMENTS_BUCKET}"]},
+    {"Effect": "Allow",
+     "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+     "Resource": ["arn:aws:s3:::${ATTACHMENTS_BUCKET}/*", "arn:aws:s3:::${DOCUMENTS_BUCKET}/*"]}
+  ]
+}
+JSON
+mc admin policy create titles titles-app "$policy"
+# `user add` on an existing user just resets its secret, which keeps .env the source of truth.
+mc admin user add titles "$S3_ACCESS_KEY" "$S3_SECRET_KEY"
+# A second attach fails with "already in effect"; only that case is acceptable.
+mc admin policy attach titles titles-app --user "$S3_ACCESS_KEY" \
+  || mc admin user info titles "$S3_ACCESS_KEY" | grep -q titles-app

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# One database and one login role per service (ARCHITECTURE.md §1: each service owns its data).
+# The postgres image runs this once, on an empty data directory; to change a password later use
+# ALTER ROLE, since editing .env does not re-run it.
+#
+# Passwords come from <SERVICE>_DB_PASSWORD and reach SQL as psql variables (:'pw'), so a quote in
+# a password cannot break or inject into the statement.
+set -euo pipefail
+
+for svc in intake review documents notify; do
+  pw_var="${svc^^}_DB_PASSWORD"
+  pw="${!pw_var:?set ${pw_var} in .env}"
+  psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \
+       -v svc="$svc" -v pw="$pw" <<'SQL'
+CREATE ROLE :"svc" LOGIN PASSWORD :'pw';
+CREATE DATABASE :"svc" OWNER :"svc";
+-- No service may connect to another's database (only the owner and superusers can).
+REVOKE ALL ON DATABASE :"svc" FROM PUBLIC;
+SQL
+done
