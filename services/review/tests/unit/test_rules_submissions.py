@@ -1,0 +1,78 @@
+"""R-4.4 submissions and returns (with N-8.5) and R-4.5 supplements (48 hours)."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from contracts.errors import Problem, Refusal
+from review.rules.submissions import (Decision, check_return, committee_options, return_problems,
+                                      submissions_left, submit_problems)
+from review.rules.supplements import is_abandoned, reminders_due, supplement_deadline
+
+H = timedelta(hours=1)
+T0 = datetime(2019, 10, 20, 9, tzinfo=timezone(timedelta(hours=8)))
+MISSING = [Problem("ATTACHMENT_MISSING", "缺少学信网查询结果", "sections.2")]
+
+
+def codes(problems):
+    return [p.code for p in problems]
+
+
+def test_r4_4_submissions_left_counts_the_first():
+    assert [submissions_left(n) for n in range(5)] == [3, 2, 1, 0, 0]
+
+
+def test_r4_4_fourth_submission_is_refused():
+    assert submit_problems(2) == []
+    assert codes(submit_problems(3)) == ["SUBMISSION_CAP_REACHED"]
+
+
+def test_r4_4_committee_may_return_before_the_third_submission_but_not_after():
+    assert Decision.RETURN in committee_options(2)
+    assert committee_options(3) == {Decision.ACCEPT, Decision.REFUSE, Decision.REQUEST_SUPPLEMENT}
+
+
+def test_r4_4_return_on_the_third_submission_is_refused():
+    assert codes(return_problems(3, MISSING)) == ["RETURN_NOT_ALLOWED"]
+
+
+def test_n8_5_return_must_list_every_problem_non_empty():
+    assert return_problems(1, MISSING) == []
+    assert codes(return_problems(1, [])) == ["RETURN_WITHOUT_PROBLEMS"]
+    assert codes(return_problems(1, [Problem("X", " ")])) == ["RETURN_PROBLEM_BLANK"]
+
+
+def test_n8_5_check_return_raises_with_every_reason_at_once():
+    with pytest.raises(Refusal) as e:
+        check_return(3, [])
+    assert codes(e.value.problems) == ["RETURN_NOT_ALLOWED", "RETURN_WITHOUT_PROBLEMS"]
+
+
+def test_r4_5_deadline_is_48_clock_hours_even_from_a_sunday():
+    assert supplement_deadline(T0) == T0 + 48 * H
+
+
+def test_r4_5_answer_at_the_deadline_is_in_time_a_minute_later_is_abandoned():
+    deadline = supplement_deadline(T0)
+    assert not is_abandoned(deadline + H, deadline, answered_at=deadline)
+    assert is_abandoned(deadline + H, deadline, answered_at=deadline + timedelta(minutes=1))
+
+
+def test_r4_5_unanswered_request_is_abandoned_only_after_the_deadline():
+    deadline = supplement_deadline(T0)
+    assert not is_abandoned(deadline, deadline, None)
+    assert is_abandoned(deadline + timedelta(seconds=1), deadline, None)
+
+
+def test_r4_5_reminders_are_sent_once_24h_and_2h_before():
+    deadline = supplement_deadline(T0)
+    assert reminders_due(T0 + 23 * H, deadline) == []
+    assert reminders_due(T0 + 24 * H, deadline) == [24 * H]
+    assert reminders_due(T0 + 30 * H, deadline, already_sent={24 * H}) == []
+    assert reminders_due(T0 + 46 * H, deadline, already_sent={24 * H}) == [2 * H]
+    assert reminders_due(deadline, deadline) == []
+
+
+def test_r4_5_late_timer_sends_only_the_most_urgent_reminder():
+    deadline = supplement_deadline(T0)
+    assert reminders_due(T0 + 47 * H, deadline) == [2 * H]
+    assert reminders_due(T0 + 47 * H, deadline, already_sent={2 * H}) == []
