@@ -80,24 +80,24 @@ def is_ours(service: dict) -> bool:
 
 
 # `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `${VAR:?error}`, `${VAR:+alt}`, and bare `$VAR`.
-COMPOSE_VAR = re.compile(r"\$\{(?P<name>[A-Za-z_]\w*)(?P<op>:?[-?+])?[^}]*\}|\$(?P<bare>[A-Za-z_]\w*)")
+COMPOSE_VAR = re.compile(
+    r"\$\{(?P<name>[A-Za-z_]\w*)(?P<op>:?[-?+])?[^}]*\}|\$(?P<bare>[A-Za-z_]\w*)")
 
 
 def compose_variables(value) -> dict[str, bool]:
-    """Every variable compose interpolates in `value` -> whether it has a default."""
-    found: dict[str, bool] = {}
+    """Every variable compose interpolates in `value` -> whether every use of it has a default."""
     if isinstance(value, dict):
-        for v in value.values():
-            for name, has in compose_variables(v).items():
-                found[name] = found.get(name, True) and has
+        uses = [compose_variables(v) for v in value.values()]
     elif isinstance(value, list):
-        for v in value:
-            for name, has in compose_variables(v).items():
-                found[name] = found.get(name, True) and has
+        uses = [compose_variables(v) for v in value]
     elif isinstance(value, str):
-        for m in COMPOSE_VAR.finditer(value.replace("$$", "")):  # `$$` is a literal dollar
-            name = m["name"] or m["bare"]
-            has_default = m["op"] is not None and "?" not in m["op"]
+        uses = [{m["name"] or m["bare"]: m["op"] is not None and "?" not in m["op"]}
+                for m in COMPOSE_VAR.finditer(value.replace("$$", ""))]  # `$$` is a literal `$`
+    else:
+        return {}
+    found: dict[str, bool] = {}
+    for use in uses:
+        for name, has_default in use.items():
             found[name] = found.get(name, True) and has_default
     return found
 
@@ -296,7 +296,8 @@ def image_problems(compose: dict) -> Problems:
     for name, svc in ours.items():
         build = svc.get("build") or {}
         build = {"context": build} if isinstance(build, str) else build
-        if build.get("context") not in (".", "./") or build.get("dockerfile", "Dockerfile") != "Dockerfile":
+        dockerfile = build.get("dockerfile", "Dockerfile")
+        if build.get("context") not in (".", "./") or dockerfile != "Dockerfile":
             problems.append(f"{name}: not built from ./Dockerfile")
     if len({svc.get("image") for svc in ours.values()}) > 1:
         problems.append("services of ours name different images: "
@@ -433,8 +434,8 @@ def test_env_example_sets_only_variables_compose_reads(compose, env_names):
 
 def test_env_example_secrets_are_placeholders():
     """A committed value of a secret must shout that it is one: nobody deploys it by accident."""
-    values = dict(line.split("=", 1) for line in ENV_EXAMPLE.read_text(encoding="utf-8").splitlines()
-                  if "=" in line and not line.startswith("#"))
+    lines = ENV_EXAMPLE.read_text(encoding="utf-8").splitlines()
+    values = dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
     # S3_ACCESS_KEY is the services' MinIO user name, not a secret.
     secrets = {k: v for k, v in values.items() if SECRET_NAME.search(k) and k != "S3_ACCESS_KEY"}
     assert secrets and all(v.startswith("CHANGE-ME") or v == "" for v in secrets.values()), secrets
@@ -516,9 +517,10 @@ def _docker_compose_available() -> bool:
 
 @pytest.mark.skipif(not _docker_compose_available(), reason="no `docker compose` plugin here")
 def test_docker_compose_accepts_the_file_with_env_example():
-    result = subprocess.run(["docker", "compose", "--env-file", str(ENV_EXAMPLE), "-f", str(COMPOSE),
-                             "--profile", "dev", "--profile", "seed", "config", "--quiet"],
-                            capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        ["docker", "compose", "--env-file", str(ENV_EXAMPLE), "-f", str(COMPOSE),
+         "--profile", "dev", "--profile", "seed", "config", "--quiet"],
+        capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr
 
 
@@ -555,8 +557,8 @@ BROKEN = [
                           db={"restart": "always"}),
                  "never checked", id="waits for health of a service without healthcheck"),
     pytest.param(depends_on_problems,
-                 _compose(web=_svc(depends_on={"db": {"condition": "service_completed_successfully"}}),
-                          db=_svc()),
+                 _compose(web=_svc(depends_on={
+                     "db": {"condition": "service_completed_successfully"}}), db=_svc()),
                  "long-running", id="waits for a long-running service to exit"),
     pytest.param(lambda c: undefined_variable_problems(c, {"B"}),
                  _compose(web=_svc(environment={"X": "${A}-${B}-${C:-c}-${D:?set D}"})),
