@@ -12,7 +12,7 @@ from typing import Callable, Iterable
 
 from contracts.errors import Problem
 from contracts.season import Season
-from intake.rules.fields import is_none
+from intake.rules.fields import is_none, section_fields
 
 
 @dataclass(frozen=True)
@@ -24,10 +24,7 @@ class AttachmentRequirement:
 
 
 def _field(app: dict, section: str, key: str):
-    """A section's field, None when anything on the way is missing or malformed (drafts)."""
-    sections = app.get("sections")
-    fields = sections.get(section) if isinstance(sections, dict) else None
-    return fields.get(key) if isinstance(fields, dict) else None
+    return section_fields(app, section).get(key)
 
 
 def _entries(app: dict, section: str, key: str) -> list[dict]:

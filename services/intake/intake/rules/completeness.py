@@ -9,18 +9,12 @@ from contracts.errors import Problem
 from contracts.season import Season
 from intake.rules.attachments import attachment_problems
 from intake.rules.eligibility import catalogue_problems, category_problems
-from intake.rules.fields import is_none, validate_header, validate_sections
-
-
-def _section(application: dict, name: str) -> dict:
-    sections = application.get("sections")
-    found = sections.get(name) if isinstance(sections, dict) else None
-    return found if isinstance(found, dict) else {}
+from intake.rules.fields import is_none, section_fields, validate_header, validate_sections
 
 
 def exemption_problems(application: dict, season: Season) -> list[Problem]:
     """R-3.4: an exempt applicant names the exemption category."""
-    ce = _section(application, "continuing_education")
+    ce = section_fields(application, "continuing_education")
     if ce.get("exempt") is True and (ce.get("exemption_category") is None
                                      or is_none(ce.get("exemption_category"))):
         return [Problem("EXEMPTION_CATEGORY_REQUIRED", "继续教育免试须选择免试类别：" + "、".join(
@@ -31,7 +25,7 @@ def exemption_problems(application: dict, season: Season) -> list[Problem]:
 
 def assessment_year_problems(application: dict, season: Season) -> list[Problem]:
     """R-3.3 #8: one assessment result for each of the season's assessment years."""
-    entries = _section(application, "assessments").get("years")
+    entries = section_fields(application, "assessments").get("years")
     if not isinstance(entries, list):
         return []  # missing or mistyped: the field rules already say so
     given = {e.get("year") for e in entries if isinstance(e, dict)}

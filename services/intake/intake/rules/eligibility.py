@@ -34,12 +34,12 @@ def seniority(obtained_on: date, cut_off: date) -> Seniority:
 
     The cut-off day counts (截止 2019-12-31), so a title obtained on 2015-01-01 has 5 years.
     """
+    if obtained_on > cut_off:
+        raise ValueError("obtained_on is after the cut-off")
     end = cut_off + timedelta(days=1)
     months = (end.year - obtained_on.year) * 12 + end.month - obtained_on.month
     if end.day < obtained_on.day:
         months -= 1
-    if months < 0:
-        raise ValueError("obtained_on is after the cut-off")
     return Seniority(*divmod(months, 12))
 
 

@@ -36,6 +36,13 @@ def is_none(value: Any) -> bool:
     return isinstance(value, str) and value.strip() == NONE
 
 
+def section_fields(application: dict, name: str) -> dict:
+    """A section of `application`, {} when missing or malformed (drafts may be anything)."""
+    sections = application.get("sections")
+    found = sections.get(name) if isinstance(sections, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
 def parse_date(value: Any) -> date | None:
     """A JSON date ("YYYY-MM-DD") as a date, None if it is not one."""
     if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
@@ -98,7 +105,7 @@ def _check_group(spec, value, path, season, full) -> list[Problem]:
 def _check_entries(spec, value, path, season, full) -> list[Problem]:
     if not isinstance(value, list):
         return [_wrong_type(spec, path, "条目列表")]
-    if value == [NONE] or (len(value) == 1 and is_none(value[0])):
+    if len(value) == 1 and is_none(value[0]):
         return [] if spec.none_allowed else [
             Problem("FIELD_BLANK", f"“{spec.label_zh}”必须逐条填写，不能填“无”", path)]
     if not value:
