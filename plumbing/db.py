@@ -93,6 +93,14 @@ def make_psycopg2_green() -> None:
     extensions.set_wait_callback(wait)
 
 
+def insert_ignoring_duplicates(dialect: str, table: Table, **values):
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table).values(**values).on_conflict_do_nothing()
+
+
 class Tx:
     """One transaction: `session` for the service's own tables, `emit` for its events."""
 
@@ -142,16 +150,15 @@ class Store:
         `event_id` was already handled (a redelivery), else a `Tx` in which the id is recorded
         along with the handler's effects."""
         with self.transaction() as tx:
-            table = self._p.processed
-            seen = tx.session.execute(
-                select(table.c.event_id).where(table.c.event_id == payload["event_id"])
-            ).first()
-            if seen:
+            # Claim the id first: a concurrent duplicate blocks on the key until this commits,
+            # then finds it taken. No read-then-insert race, no unique-violation noise.
+            claimed = tx.session.execute(insert_ignoring_duplicates(
+                self._p.engine.dialect.name, self._p.processed,
+                event_id=payload["event_id"], event_type=event_type, processed_at=utcnow()))
+            if claimed.rowcount == 0:
                 log.info("skipping event %s: already handled", payload["event_id"])
                 yield None
                 return
-            tx.session.execute(table.insert().values(
-                event_id=payload["event_id"], event_type=event_type, processed_at=utcnow()))
             yield tx
 
     @contextmanager

@@ -74,7 +74,7 @@ def docker_available() -> bool:
 # ---- RabbitMQ ------------------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
-def amqp_uri():
+def broker_uri():
     explicit = os.environ.get("TEST_AMQP_URI")
     if explicit:
         yield explicit
