@@ -6,7 +6,8 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+# The repository (or, in the image, /app): where services/*/config.yml and migrations live.
+ROOT = Path(os.environ.get("TITLES_ROOT") or Path(__file__).resolve().parent.parent)
 SERVICES = ("intake", "review", "documents", "notify")
 
 

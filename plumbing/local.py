@@ -17,6 +17,9 @@ from pathlib import Path
 
 from plumbing.config import ROOT, SERVICES
 
+# Named explicitly: `nameko run <module>` would also try to run the imported HealthMixin.
+SERVICE_CLASSES = {s: f"{s}.service:{s.capitalize()}Service" for s in SERVICES}
+
 
 class Cluster:
     def __init__(self, common: dict, per_service: dict[str, dict] | None = None,
@@ -48,7 +51,7 @@ class Cluster:
         log = open(self.log_dir / f"{service}.log", "a")
         self.procs[service] = subprocess.Popen(
             [_bin("nameko"), "run", "--config", str(ROOT / "services" / service / "config.yml"),
-             f"{service}.service"], env=self.env(service), cwd=ROOT, stdout=log,
+             SERVICE_CLASSES[service]], env=self.env(service), cwd=ROOT, stdout=log,
             stderr=subprocess.STDOUT)
 
     def stop(self, service: str, kill: bool = False, timeout: float = 20):

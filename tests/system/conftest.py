@@ -51,12 +51,12 @@ class Api:
 
 
 @pytest.fixture(scope="session")
-def system(amqp_uri, make_database, s3_config, mailbox, tmp_path_factory):
+def system(broker_uri, make_database, s3_config, mailbox, tmp_path_factory):
     work = tmp_path_factory.mktemp("system")
     clock_file = work / "clock-offset"
     clock_file.write_text(str((SEASON_NOW - datetime.now(timezone.utc)).total_seconds()))
     port = free_port()
-    common = {"AMQP_URI": amqp_uri, **s3_config, "JWT_KEY": JWT_KEY,
+    common = {"AMQP_URI": broker_uri, **s3_config, "JWT_KEY": JWT_KEY,
               "CLOCK_OFFSET_FILE": str(clock_file), "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
               "MAIL_BACKEND": "smtp", "SMTP_HOST": mailbox.host, "SMTP_PORT": mailbox.port,
               "EVENT_MAX_RETRIES": 2, "EVENT_RETRY_DELAY_MS": 200, "OUTBOX_POLL_SECONDS": 0.5,

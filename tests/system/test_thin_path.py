@@ -6,30 +6,16 @@ reviewer over SMTP and records the send. The state is readable over the API at e
 """
 from __future__ import annotations
 
-import io
-
 import pytest
-from PIL import Image, ImageDraw
 
 from plumbing.config import ROOT
 from plumbing.storage import make_client
+from tests.support.images import scan_jpeg
 
 pytestmark = pytest.mark.system
 
 UNIT = "unit-urumqi-machinery"
 REVIEWER_EMAIL = "hr.machinery@example.org"
-
-
-def scan_jpeg() -> bytes:
-    """A legible A4-proportioned 'scan': dark text lines on white."""
-    img = Image.new("L", (1240, 1754), 255)
-    draw = ImageDraw.Draw(img)
-    for y in range(120, 1650, 38):
-        for x in range(100, 1100, 120):
-            draw.rectangle([x, y, x + 90, y + 14], fill=20)
-    out = io.BytesIO()
-    img.save(out, "JPEG", quality=85)
-    return out.getvalue()
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from contracts import events
 from documents import checks, models as m, render
+from documents.form import form_from_snapshot
 from plumbing.clock import Clock
 from plumbing.db import Database
 from plumbing.events import subscribe
@@ -67,7 +68,7 @@ class DocumentsService(HealthMixin):
             application_no=app_id[:8].upper(), verification_code=code,
             season=payload["season"], verify_url=f"{self.config['VERIFY_URL_BASE']}/{code}",
             generated_at=payload["occurred_at"][:10])
-        form = render.form_from_snapshot(payload["snapshot"], payload["applicant"])
+        form = form_from_snapshot(payload["snapshot"], payload["applicant"])
         doc = offload(render.render_evaluation_form, form, photo_jpeg=None, meta=meta)
         key = f"{payload['season']}/{app_id}/v{version}/{FORM}.pdf"
         self.storage.put_bytes(self.storage.documents, key, doc.pdf, "application/pdf")

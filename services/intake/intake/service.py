@@ -277,7 +277,12 @@ class IntakeService(HealthMixin):
             self._history(tx, payload["application_id"], "review", "task_opened", **step)
 
 
+def iso(moment) -> str | None:
+    return moment.isoformat() if moment else None
+
+
 def attachment_view(a) -> dict:
+    """JSON-ready (it goes into frozen versions and events as well as responses)."""
     return {"id": a.id, "section": a.section, "kind": a.kind, "status": a.status,
             "reasons": a.reasons, "filename": a.filename, "size": a.size,
-            "created_at": a.created_at, "checked_at": a.checked_at}
+            "created_at": iso(a.created_at), "checked_at": iso(a.checked_at)}

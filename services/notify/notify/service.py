@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 
 from contracts import events
 from notify import channels, models as m, policy
-from notify.masking import mask_email, mask_phone
+from notify.masking import mask_email
 from notify.templates import default_catalogue, render
 from plumbing.clock import Clock
 from plumbing.db import Database
@@ -96,7 +96,7 @@ class NotifyService(HealthMixin):
         message = render(self.catalogue.template(template, "email"), variables)
         error = None
         try:
-            self.senders["email"].send(contact["email"], message.subject, message.body)
+            self.senders["email"].send_message(contact["email"], message)
         except Exception as exc:  # recorded, and the pending row says what to resolve
             error = f"{type(exc).__name__}: {exc}"
             log.warning("send %s to %s failed: %s", send_id, mask_email(contact["email"]), error)

@@ -1,0 +1,85 @@
+"""From a frozen submission (intake's application, `contracts.events.APPLICATION_SUBMITTED`
+`snapshot`) to the `form` dict that `render.render_evaluation_form` draws (D-1).
+
+The two shapes differ on purpose: the application is what the applicant types, the form is what
+the national template prints. Anything missing prints as 无 (R-3.1). ID numbers are masked: a
+printout leaves the building.
+"""
+from __future__ import annotations
+
+EMPTY = "无"
+
+
+def mask_id(number: str) -> str:
+    return number[:4] + "*" * max(len(number) - 8, 0) + number[-4:] if len(number) > 8 else EMPTY
+
+
+def _month(value) -> str:
+    return str(value)[:7] if value and value != EMPTY else (value or EMPTY)
+
+
+def _entries(section, key="entries") -> list:
+    items = (section or {}).get(key) or []
+    return [e for e in items if isinstance(e, dict)]
+
+
+def form_from_snapshot(snapshot: dict, applicant: dict, labels: dict | None = None) -> dict:
+    """`labels` maps the season's ids (series, specialty, level) to their Chinese names."""
+    labels = labels or {}
+    s = snapshot.get("sections") or {}
+    basic = s.get("basic") or {}
+    qual = s.get("qualification") or {}
+    ce = s.get("continuing_education") or {}
+    return {
+        "application": {k: labels.get(snapshot.get(k), snapshot.get(k) or EMPTY)
+                        for k in ("series", "specialty", "level")} | {"exceptional": False},
+        "basic": {
+            "name": basic.get("name") or applicant.get("name") or EMPTY,
+            "former_name": basic.get("former_name", EMPTY), "sex": basic.get("sex", EMPTY),
+            "ethnicity": basic.get("ethnicity", EMPTY),
+            "birth_date": _month(basic.get("birth_date")),
+            "birth_place": basic.get("birth_place", EMPTY),
+            "id_number_masked": mask_id(str(basic.get("id_number") or "")),
+            "unit": basic.get("unit_name") or snapshot.get("unit_id") or EMPTY,
+            "work_start": _month(basic.get("work_start_date")),
+            "health": basic.get("health", EMPTY),
+            "administrative_post": basic.get("administrative_post", EMPTY),
+            "party": basic.get("political_status", EMPTY), "democratic_party": EMPTY,
+            "societies": basic.get("societies", EMPTY),
+            "foreign_language": basic.get("foreign_language", EMPTY),
+        },
+        "education": [{"from": EMPTY, "to": _month(d.get("graduated_on")),
+                       "school": d.get("school", EMPTY), "major": d.get("major", EMPTY),
+                       "diploma": d.get("education", EMPTY), "degree": d.get("degree", EMPTY),
+                       "years": EMPTY, "witness": EMPTY}
+                      for d in _entries(s.get("education"), "degrees")],
+        "training": [],
+        "qualification": {
+            "current_title": qual.get("current_title", EMPTY),
+            "obtained": _month(qual.get("obtained_on")),
+            "approved_by": qual.get("approving_body", EMPTY),
+            "obtained_in_xinjiang": bool(qual.get("obtained_in_xinjiang", True)),
+            "years_in_profession": qual.get("years_in_profession", EMPTY),
+            "current_post": qual.get("current_title", EMPTY), "post_since": EMPTY,
+            "current_work": basic.get("professional_work", EMPTY)},
+        "work_history": [{"from": _month(e.get("start")), "to": _month(e.get("end")),
+                          "unit": e.get("unit", EMPTY), "post": e.get("post", EMPTY),
+                          "witness": e.get("witness", EMPTY)}
+                         for e in _entries(s.get("work_history"))],
+        "achievements": [{"stage": "after",
+                          "period": f"{_month(e.get('start'))}—{_month(e.get('end'))}",
+                          "title": e.get("title", EMPTY), "content": e.get("content", EMPTY),
+                          "role": e.get("role", EMPTY), "outcome": e.get("outcome", EMPTY)}
+                         for e in _entries(s.get("achievements"))],
+        "publications": [{"date": _month(e.get("published_on")), "title": e.get("title", EMPTY),
+                          "venue": e.get("venue", EMPTY), "rank": e.get("own_rank", EMPTY)}
+                         for e in _entries(s.get("publications"))],
+        "continuing_education": {"status": "exempt" if ce.get("exempt") else "completed",
+                                 "summary": ce.get("exemption_category") or EMPTY},
+        "exam": EMPTY,
+        "assessments": [{"year": a.get("year"), "result": a.get("result", EMPTY),
+                         "remark": EMPTY} for a in _entries(s.get("assessments"), "years")],
+        "summary": (s.get("summary") or {}).get("text") or EMPTY,
+        "other": [],
+        "opinions": [],
+    }
