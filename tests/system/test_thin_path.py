@@ -103,3 +103,51 @@ def api_wait_mail(mailbox, address, ref, timeout=30):
             return [m for m in mailbox.to(address) if ref in str(m["Subject"])]
         time.sleep(0.2)
     raise AssertionError(f"no mail to {address} about {ref}")
+
+
+def test_failed_handler_is_dead_lettered_and_replay_completes_the_flow(loaded):
+    """A submission for a unit review does not know fails in review's handler; after its retries
+    it is in review's dead letters (listed by the command); once the unit is loaded, replaying
+    it opens the task."""
+    import json
+    import time
+
+    import yaml
+
+    api = loaded.api
+    unit = "unit-not-yet-loaded"
+    me = api.token("applicant-dlq-1", org=unit)
+    app = api.call("POST", "/applications", me, json={
+        "season": "2019", "series": "engineering", "specialty": "mechanical_electronic",
+        "level": "engineer", "category": "in_service"}).json()
+    path = f"/applications/{app['id']}"
+    api.call("PUT", f"{path}/attachments/basic/id_card", me, data=scan_jpeg(seed=7))
+    api.wait_for(path, me, lambda b: b["attachments"][0]["status"] == "accepted")
+    assert api.call("POST", f"{path}/submit", me).status_code == 202
+
+    deadline, letters = time.time() + 30, []
+    while time.time() < deadline and not letters:
+        listed = loaded.titles("deadletters", "list", "review", service="review")
+        letters = [d for d in json.loads(listed.stdout)
+                   if (d["payload"] or {}).get("application_id") == app["id"]]
+        time.sleep(0.5)
+    assert letters, "the failing event never reached review's dead letters"
+    assert "UnknownUnit" in letters[0]["error"]
+    assert api.call("GET", path, me).json()["status"] == "submitted"  # stuck, visibly
+
+    # the fix: the unit joins the organisation tree
+    tree = yaml.safe_load((ROOT / "deploy" / "sample" / "organisations.yaml").read_text("utf-8"))
+    tree["organisations"].append({"id": unit, "name": "新加入的示例单位", "kind": "unit",
+                                  "parent_id": "dept-urumqi", "reviewers": [
+                                      {"person_id": "P-NEW", "name": "新审核人",
+                                       "email": "new-unit@example.org"}]})
+    fixed = loaded.log_dir.parent / "organisations-fixed.yaml"
+    fixed.write_text(yaml.safe_dump(tree, allow_unicode=True), encoding="utf-8")
+    loaded.titles("load-orgs", str(fixed), service="review")
+    replayed = loaded.titles("deadletters", "replay", "review", "--event-id",
+                             letters[0]["event_id"], service="review")
+    assert letters[0]["event_id"] in replayed.stdout
+
+    done = api.wait_for(path, me, lambda b: b["status"] == "in_review")
+    assert done["current_step"]["org_id"] == unit
+    assert api_wait_mail(loaded.mailbox, "new-unit@example.org", app["id"][:8].upper())

@@ -5,8 +5,12 @@ Entrypoints stay thin: authenticate, load, call a rule, store, emit. The rules l
 """
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
+from importlib import resources
+
+import yaml
 
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
@@ -28,6 +32,12 @@ from plumbing.storage import Storage
 log = logging.getLogger(__name__)
 
 JPEG = "image/jpeg"
+
+
+@functools.cache
+def openapi_document() -> dict:
+    """The API's OpenAPI 3 document (openapi.yaml beside this module; a test keeps it true)."""
+    return yaml.safe_load(resources.files("intake").joinpath("openapi.yaml").read_text("utf-8"))
 
 
 def not_found() -> Refusal:
@@ -92,6 +102,11 @@ class IntakeService(HealthMixin):
         }
 
     # ---- health and admin ----------------------------------------------------------------
+
+    @http("GET", "/openapi.json")
+    @endpoint
+    def openapi(self, request):
+        return json_response(openapi_document())
 
     @http("GET", "/health")
     @endpoint

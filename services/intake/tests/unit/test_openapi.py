@@ -1,0 +1,35 @@
+"""The OpenAPI document stays true: every route the service serves is documented, and nothing
+documented is missing from the service."""
+import re
+
+from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
+from nameko.web.handlers import HttpRequestHandler
+
+from intake.service import IntakeService, openapi_document
+
+
+def served_routes() -> set[tuple[str, str]]:
+    routes = set()
+    for name in dir(IntakeService):
+        for ext in getattr(getattr(IntakeService, name), ENTRYPOINT_EXTENSIONS_ATTR, ()):
+            if isinstance(ext, HttpRequestHandler):
+                path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", ext.url)
+                for method in ext.method.split(","):
+                    routes.add((method.strip().lower(), path))
+    return routes
+
+
+def documented_routes() -> set[tuple[str, str]]:
+    doc = openapi_document()
+    return {(method, path) for path, item in doc["paths"].items() for method in item
+            if method in ("get", "put", "post", "patch", "delete")}
+
+
+def test_every_served_route_is_documented_and_vice_versa():
+    assert served_routes() == documented_routes()
+
+
+def test_document_is_openapi_3():
+    doc = openapi_document()
+    assert doc["openapi"].startswith("3.")
+    assert "bearerAuth" in doc["components"]["securitySchemes"]
