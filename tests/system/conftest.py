@@ -50,7 +50,9 @@ class Api:
         raise AssertionError(f"timed out waiting on {path}; last: {body}")
 
 
-@pytest.fixture(scope="session")
+# Package scope: the four services stop when tests/system is done, so they do not compete for
+# the broker's queues with the service-level tests that run later in the same vhost.
+@pytest.fixture(scope="package")
 def system(broker_uri, make_database, s3_config, mailbox, tmp_path_factory):
     work = tmp_path_factory.mktemp("system")
     clock_file = work / "clock-offset"
