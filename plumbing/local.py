@@ -124,7 +124,7 @@ def main() -> int:
         address = cluster.env()["WEB_SERVER_ADDRESS"] if "WEB_SERVER_ADDRESS" in os.environ \
             else "0.0.0.0:8000"
         token = cluster.titles("token", "--role", "applicant", "--sub", "demo-applicant",
-                               "--org", "unit-xj-machinery").stdout.strip()
+                               "--org", "unit-urumqi-machinery").stdout.strip()
         print(f"""
 The four services are running (logs in {cluster.log_dir}).
   API:          http://{address.replace('0.0.0.0', '127.0.0.1')}   (OpenAPI: /openapi.json)

@@ -37,7 +37,10 @@ class DocumentsService(HealthMixin):
         """R-3.2: decode for real, judge legibility, store an upright copy without metadata."""
         objects = self.storage
         data = objects.get_bytes(objects.attachments, payload["object_key"])
-        result = offload(checks.check_attachment, data, payload["kind"])
+        # intake's kinds are the notice's documents (diploma, 职称证书…); what the check needs to
+        # know is only whether it is the one-inch photo, an ID card, or any other scan.
+        kind = payload["kind"] if payload["kind"] in checks.KINDS else "scan"
+        result = offload(checks.check_attachment, data, kind)
         base = f"checked/{payload['application_id']}/{payload['attachment_id']}"
         clean_key = thumb_key = None
         if result.clean_jpeg:

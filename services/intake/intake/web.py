@@ -19,8 +19,14 @@ log = logging.getLogger(__name__)
 MAX_JSON_BYTES = 1024 * 1024
 
 
+def _json_default(value):
+    if hasattr(value, "isoformat"):  # datetimes and dates: ISO 8601
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
 def json_response(body, status: int = 200, headers: dict | None = None) -> Response:
-    return Response(json.dumps(body, ensure_ascii=False, default=str), status=status,
+    return Response(json.dumps(body, ensure_ascii=False, default=_json_default), status=status,
                     mimetype="application/json", headers=headers)
 
 
