@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 import eventlet
 from nameko.extensions import DependencyProvider
 from sqlalchemy import (JSON, BigInteger, Column, DateTime, Integer, MetaData, String, Table, Text,
-                        create_engine, event, select)
+                        create_engine, event)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 

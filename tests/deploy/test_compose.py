@@ -12,7 +12,6 @@ import importlib.metadata
 import importlib.util
 import re
 import shlex
-import shutil
 import subprocess
 import tomllib
 from dataclasses import dataclass

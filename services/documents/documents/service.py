@@ -9,7 +9,6 @@ from __future__ import annotations
 import uuid
 
 from nameko.dependency_providers import Config
-from sqlalchemy import select
 
 from contracts import events
 from documents import checks, models as m, render

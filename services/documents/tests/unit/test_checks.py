@@ -1,34 +1,18 @@
 """R-3.2: every attachment is judged by its content at upload. Images are made here with Pillow."""
 import io
-import random
 
 import pytest
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFilter
 
 from documents.checks import (ACCEPTED, FLAGGED, REJECTED, check_attachment, hamming,
                               is_duplicate, strip_metadata)
-
-A4_150DPI = (1240, 1754)
+from tests.support.images import A4_150DPI, text_page
 
 
 def jpeg(img: Image.Image, **save) -> bytes:
     out = io.BytesIO()
     img.save(out, "JPEG", quality=save.pop("quality", 90), **save)
     return out.getvalue()
-
-
-def text_page(size=A4_150DPI, seed=1) -> Image.Image:
-    """A scanned page of printed text: off-white paper, dark lines of words."""
-    img = Image.new("RGB", size, (248, 247, 243))
-    draw = ImageDraw.Draw(img)
-    font = ImageFont.load_default(size=size[0] // 60)
-    rnd = random.Random(seed)
-    words = ["certificate", "engineering", "Xinjiang", "2019", "qualification", "unit", "No."]
-    step = size[0] // 35
-    for y in range(size[1] // 12, size[1] * 11 // 12, step):
-        draw.text((size[0] // 10, y), " ".join(rnd.choice(words) for _ in range(8)),
-                  fill=(20, 20, 25), font=font)
-    return img
 
 
 def portrait(size=(413, 579), background=(60, 120, 200)) -> Image.Image:
