@@ -90,17 +90,17 @@ def queue_depth(uri, name):
 
 
 def test_event_survives_broker_outage_between_change_and_publish(container_factory, database,
-                                                                 broker_uri):
+                                                                 isolated_broker_uri):
     """Outbox: the change commits while the broker is unreachable; the event is published
     once the broker is back, and marked sent only then."""
     url, engine = database
-    topology.declare_all(broker_uri)
-    target = urlparse(broker_uri.replace("pyamqp", "amqp"))
+    topology.declare_all(isolated_broker_uri)
+    target = urlparse(isolated_broker_uri.replace("pyamqp", "amqp"))
     proxy = Proxy(target.hostname, target.port or 5672)
-    via_proxy = broker_uri.replace(f"{target.hostname}:{target.port or 5672}",
+    via_proxy = isolated_broker_uri.replace(f"{target.hostname}:{target.port or 5672}",
                                    f"127.0.0.1:{proxy.port}")
     queue = topology.consumer_queue_name(events.ATTACHMENT_UPLOADED, "documents")
-    before = queue_depth(broker_uri, queue)
+    before = queue_depth(isolated_broker_uri, queue)
     container = container_factory(Emitter, {"AMQP_URI": via_proxy, "DATABASE_URL": url,
                                             "OUTBOX_POLL_SECONDS": 0.2})
     container.start()
@@ -112,22 +112,22 @@ def test_event_survives_broker_outage_between_change_and_publish(container_facto
         assert count(engine, things) == 1
         eventlet.sleep(1.5)  # the relay tries, fails, backs off
         assert count(engine, outbox, outbox.c.sent_at.is_(None)) == 1
-        assert queue_depth(broker_uri, queue) == before
+        assert queue_depth(isolated_broker_uri, queue) == before
 
         proxy.restore()
         assert wait(lambda: count(engine, outbox, outbox.c.sent_at.isnot(None)) == 1, 40)
-        assert queue_depth(broker_uri, queue) == before + 1
+        assert queue_depth(isolated_broker_uri, queue) == before + 1
     finally:
         container.stop()
         proxy.close()
-        with Connection(broker_uri) as conn:
+        with Connection(isolated_broker_uri) as conn:
             conn.default_channel.queue_purge(queue)
 
 
-def test_failing_handler_is_dead_lettered_then_replayed(container_factory, database, broker_uri):
+def test_failing_handler_is_dead_lettered_then_replayed(container_factory, database, isolated_broker_uri):
     """Bounded retries, then the dead-letter queue; listed; replayed after the fix."""
     url, engine = database
-    config = {"AMQP_URI": broker_uri, "DATABASE_URL": url, "EVENT_MAX_RETRIES": 2,
+    config = {"AMQP_URI": isolated_broker_uri, "DATABASE_URL": url, "EVENT_MAX_RETRIES": 2,
               "EVENT_RETRY_DELAY_MS": 100, "OUTBOX_POLL_SECONDS": 0.2}
     Consumer.broken = {"poison-1"}
     emitter = container_factory(Emitter, config)
@@ -137,8 +137,8 @@ def test_failing_handler_is_dead_lettered_then_replayed(container_factory, datab
     processed = metadata.tables["processed_events"]
     with entrypoint_hook(emitter, "change") as change:
         change("poison-1")
-    assert wait(lambda: deadletters.list_dead_letters(broker_uri, "documents"), 20)
-    letters = deadletters.list_dead_letters(broker_uri, "documents")
+    assert wait(lambda: deadletters.list_dead_letters(isolated_broker_uri, "documents"), 20)
+    letters = deadletters.list_dead_letters(isolated_broker_uri, "documents")
     assert len(letters) == 1
     assert letters[0]["attempts"] == 3  # the first try and two retries
     assert "cannot handle this one yet" in letters[0]["error"]
@@ -147,22 +147,22 @@ def test_failing_handler_is_dead_lettered_then_replayed(container_factory, datab
     assert count(engine, processed) == 0  # nothing half-done
 
     Consumer.broken = set()
-    assert deadletters.replay(broker_uri, "documents") == [letters[0]["event_id"]]
+    assert deadletters.replay(isolated_broker_uri, "documents") == [letters[0]["event_id"]]
     assert wait(lambda: count(engine, processed) == 1)
-    assert deadletters.list_dead_letters(broker_uri, "documents") == []
+    assert deadletters.list_dead_letters(isolated_broker_uri, "documents") == []
 
 
-def test_redelivered_event_has_effect_once(container_factory, database, broker_uri):
+def test_redelivered_event_has_effect_once(container_factory, database, isolated_broker_uri):
     """Idempotent consumer: the same event_id twice changes the state once."""
     url, engine = database
-    config = {"AMQP_URI": broker_uri, "DATABASE_URL": url, "OUTBOX_POLL_SECONDS": 0.2}
+    config = {"AMQP_URI": isolated_broker_uri, "DATABASE_URL": url, "OUTBOX_POLL_SECONDS": 0.2}
     Consumer.broken = set()
     consumer = container_factory(Consumer, config)
     consumer.start()
     payload = events.make(events.ATTACHMENT_UPLOADED, **payload_fields("twice-1"))
     from nameko.amqp.publish import Publisher
 
-    publisher = Publisher(broker_uri, use_confirms=True, mandatory=True, serializer="json")
+    publisher = Publisher(isolated_broker_uri, use_confirms=True, mandatory=True, serializer="json")
     for _ in range(2):
         publisher.publish(payload, exchange=topology.event_exchange("intake"),
                           routing_key="attachment_uploaded")
@@ -172,7 +172,7 @@ def test_redelivered_event_has_effect_once(container_factory, database, broker_u
     assert count(engine, handled) == 1 and count(engine, processed) == 1
 
 
-def test_unknown_subscription_is_refused_at_setup(container_factory, broker_uri):
+def test_unknown_subscription_is_refused_at_setup(container_factory, isolated_broker_uri):
     """A handler the contract does not list would have no declared queue: refuse to start."""
     class Rogue:
         name = "notify"
@@ -182,4 +182,4 @@ def test_unknown_subscription_is_refused_at_setup(container_factory, broker_uri)
             pass
 
     with pytest.raises(events.ContractError):
-        container_factory(Rogue, {"AMQP_URI": broker_uri}).start()
+        container_factory(Rogue, {"AMQP_URI": isolated_broker_uri}).start()

@@ -96,6 +96,20 @@ def broker_uri():
     missing("RabbitMQ")
 
 
+@pytest.fixture(scope="module")
+def isolated_broker_uri(broker_uri):
+    """A vhost of this test module's own (local broker), so no other test's consumers (the
+    system tests' running services, say) compete for its queues."""
+    if os.environ.get("TEST_AMQP_URI") or not broker_uri.startswith("pyamqp://guest:guest@127"):
+        yield broker_uri
+        return
+    vhost = f"titles-test-{RUN_ID}-{uuid.uuid4().hex[:6]}"
+    if not _make_vhost(vhost):
+        missing("RabbitMQ vhost administration")
+    yield f"pyamqp://guest:guest@127.0.0.1:5672/{quote(vhost, safe='')}"
+    _drop_vhost(vhost)
+
+
 def _rabbitmqctl(*args) -> bool:
     tool = shutil.which("rabbitmqctl") or ("/usr/sbin/rabbitmqctl"
                                            if os.path.exists("/usr/sbin/rabbitmqctl") else None)

@@ -19,11 +19,11 @@ pytestmark = pytest.mark.service
 
 
 @pytest.fixture
-def review(container_factory, make_database, broker_uri):
+def review(container_factory, make_database, isolated_broker_uri):
     url = make_database(f"review{int(time.time() * 1000) % 10**8}")
     migrations.upgrade("review", url)
     container = container_factory(ReviewService, {
-        "AMQP_URI": broker_uri, "DATABASE_URL": url, "OUTBOX_POLL_SECONDS": 0.2})
+        "AMQP_URI": isolated_broker_uri, "DATABASE_URL": url, "OUTBOX_POLL_SECONDS": 0.2})
     container.start()
     with entrypoint_hook(container, "load_organisations") as load:
         load((ROOT / "deploy" / "sample" / "organisations.yaml").read_text("utf-8"))
@@ -39,10 +39,10 @@ def submitted(unit_id: str) -> dict:
                        applicant={"person_id": "a-1", "name": "张三"}, snapshot={})
 
 
-def test_submission_opens_the_unit_task_and_announces_it(review, broker_uri):
+def test_submission_opens_the_unit_task_and_announces_it(review, isolated_broker_uri):
     """R-4.1: the applicant's own unit reviews first; the task_opened event names its reviewer."""
     container, engine = review
-    Publisher(broker_uri, use_confirms=True, mandatory=True, serializer="json").publish(
+    Publisher(isolated_broker_uri, use_confirms=True, mandatory=True, serializer="json").publish(
         submitted("unit-changji-textile"), exchange=topology.event_exchange("intake"),
         routing_key="application_submitted")
     outbox = m.metadata.tables["outbox"]
