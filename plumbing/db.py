@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 import eventlet
 from nameko.extensions import DependencyProvider
 from sqlalchemy import (JSON, BigInteger, Column, DateTime, Integer, MetaData, String, Table, Text,
-                        create_engine, event)
+                        create_engine, event, func, select)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -160,6 +160,12 @@ class Store:
                 yield None
                 return
             yield tx
+
+    def pending_events(self, session) -> int:
+        """How many events wait in the outbox (health reports it)."""
+        outbox = self._p.outbox
+        return session.execute(select(func.count()).select_from(outbox)
+                               .where(outbox.c.sent_at.is_(None))).scalar()
 
     @contextmanager
     def session(self):

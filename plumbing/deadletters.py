@@ -1,6 +1,8 @@
 """List and replay a service's dead letters (`titles deadletters list|replay <service>`)."""
 from __future__ import annotations
 
+import json
+
 from kombu import Connection, Producer
 
 from plumbing import topology
@@ -19,11 +21,8 @@ def _drain(channel, service: str):
 
 def _describe(message) -> dict:
     h = message.headers or {}
-    body = message.body
-    import json
-
     try:
-        payload = json.loads(body)
+        payload = json.loads(message.body)
     except (ValueError, TypeError):
         payload = None
     return {

@@ -6,15 +6,13 @@ says how many events wait in its outbox; `titles health <service>` is the contai
 from __future__ import annotations
 
 from nameko.rpc import rpc
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 
 
 def report(store) -> dict:
     with store.session() as session:
         session.execute(text("SELECT 1"))
-        outbox = store._p.outbox
-        pending = session.execute(
-            select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))).scalar()
+        pending = store.pending_events(session)
     return {"status": "ok", "outbox_pending": pending}
 
 

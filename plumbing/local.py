@@ -121,8 +121,7 @@ def main() -> int:
         cluster.titles("load-season", str(ROOT / "seasons" / "2019.yaml"))
         cluster.titles("load-orgs", str(ROOT / "deploy" / "sample" / "organisations.yaml"),
                        service="review")
-        address = cluster.env()["WEB_SERVER_ADDRESS"] if "WEB_SERVER_ADDRESS" in os.environ \
-            else "0.0.0.0:8000"
+        address = os.environ.get("WEB_SERVER_ADDRESS", "0.0.0.0:8000")
         token = cluster.titles("token", "--role", "applicant", "--sub", "demo-applicant",
                                "--org", "unit-urumqi-machinery").stdout.strip()
         print(f"""

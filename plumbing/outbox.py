@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from kombu.exceptions import OperationalError as KombuOperationalError
+import eventlet
+
 from nameko.amqp.publish import Publisher, UndeliverableMessage
 from sqlalchemy import select, update
 
@@ -54,8 +55,6 @@ class Relay:
         except Exception as exc:  # broker or database away: rows stay unsent, try later
             self._failures += 1
             log.warning("outbox relay: %s (attempt %d); will retry", exc, self._failures)
-            import eventlet
-
             eventlet.sleep(min(0.5 * 2 ** self._failures, 30))
         return total
 
@@ -71,25 +70,23 @@ class Relay:
                     .where(t.c.sent_at.is_(None), t.c.next_attempt_at <= now)
                     .order_by(t.c.id).limit(BATCH)
                     .with_for_update(skip_locked=True)).all()
-                try:
-                    for row in rows:
-                        try:
-                            self.publisher.publish(
-                                row.payload, exchange=event_exchange(row.source),
-                                routing_key=row.event_type, message_id=row.event_id,
-                                headers={"event_id": row.event_id})
-                        except UndeliverableMessage:
-                            # No queue bound: the topology was not declared. Keep the row.
-                            attempts = row.attempts + 1
-                            log.error("outbox: %s.%s %s unroutable; retry in %s",
-                                      row.source, row.event_type, row.event_id, backoff(attempts))
-                            conn.execute(update(t).where(t.c.id == row.id).values(
-                                attempts=attempts, last_error="unroutable (no queue bound)",
-                                next_attempt_at=utcnow() + backoff(attempts)))
-                            continue
-                        conn.execute(update(t).where(t.c.id == row.id).values(sent_at=utcnow()))
-                        sent += 1
-                except (KombuOperationalError, OSError, ConnectionError):
-                    # What was confirmed is marked (commit below); the rest stays for later.
-                    raise
+                for row in rows:
+                    try:
+                        self.publisher.publish(
+                            row.payload, exchange=event_exchange(row.source),
+                            routing_key=row.event_type, message_id=row.event_id,
+                            headers={"event_id": row.event_id})
+                    except UndeliverableMessage:
+                        # No queue bound: the topology was not declared. Keep the row.
+                        attempts = row.attempts + 1
+                        log.error("outbox: %s.%s %s unroutable; retry in %s",
+                                  row.source, row.event_type, row.event_id, backoff(attempts))
+                        conn.execute(update(t).where(t.c.id == row.id).values(
+                            attempts=attempts, last_error="unroutable (no queue bound)",
+                            next_attempt_at=utcnow() + backoff(attempts)))
+                        continue
+                    conn.execute(update(t).where(t.c.id == row.id).values(sent_at=utcnow()))
+                    sent += 1
+                # A broker error raised mid-batch rolls back the marks of this batch: those rows
+                # are published again later, and consumers deduplicate by event_id.
         return sent

@@ -62,7 +62,7 @@ class NotifyService(HealthMixin):
     def _notify(self, payload, template: str, recipients):
         """Record every intent with the event (one transaction), then send each."""
         intents = []
-        with self.db.consume(payload, f"{template}") as tx:
+        with self.db.consume(payload, template) as tx:
             if tx is None:
                 return
             for contact, variables in recipients:
