@@ -33,22 +33,37 @@ class EventType:
         return (self.source, self.name)
 
 
+# ---- from intake -------------------------------------------------------------------------
+
 ATTACHMENT_UPLOADED = EventType(
     "intake", "attachment_uploaded", ("documents",),
     ("application_id", "season", "attachment_id", "section", "kind", "object_key", "applicant_id"),
     "An applicant stored an attachment (R-3.2); documents must check it.")
 
 APPLICATION_SUBMITTED = EventType(
-    "intake", "application_submitted", ("documents", "review"),
-    ("application_id", "season", "version", "submission_no", "applicant_id", "unit_id",
-     "series", "level", "specialty", "applicant", "snapshot"),
-    "A submission froze version `version` (R-4.4 counts `submission_no`); review routes it, "
-    "documents renders its 评审表.")
+    "intake", "application_submitted", ("documents", "review", "notify"),
+    ("application_id", "season", "version", "submission_no", "kind", "applicant_id", "unit_id",
+     "category", "series", "level", "specialty", "applicant", "snapshot"),
+    "A submission froze version `version`. `kind` is `first`, `resubmission` (after a return; "
+    "R-4.4 counts `submission_no`) or `supplement` (the answer to a 48 h request, R-4.5; not "
+    "counted). `unit_id` is the unit that reviews first: the dispatching unit for aid staff "
+    "(R-3.5), the entrusting department for entrusted staff. `applicant` is the contact "
+    "(person_id, name, email, phone, channel) notify keeps. Review routes it, documents "
+    "renders its 评审表.")
+
+APPLICATION_WITHDRAWN = EventType(
+    "intake", "application_withdrawn", ("review", "notify"),
+    ("application_id", "season", "applicant_id"),
+    "The applicant withdrew (撤回); open tasks and clocks of the application stop.")
+
+# ---- from documents ------------------------------------------------------------------------
 
 ATTACHMENT_CHECKED = EventType(
     "documents", "attachment_checked", ("intake",),
     ("application_id", "attachment_id", "verdict", "reasons"),
-    "The result of checking one attachment: verdict accepted | rejected | flagged (R-3.2).")
+    "The result of checking one attachment: verdict accepted | rejected | flagged (R-3.2). "
+    "`flagged` is accepted for the applicant but shown to the committee (e.g. the same image "
+    "as another applicant's, with `duplicate_of`).")
 
 DOCUMENT_RENDERED = EventType(
     "documents", "document_rendered", ("intake",),
@@ -56,14 +71,76 @@ DOCUMENT_RENDERED = EventType(
      "verification_code", "pages"),
     "A PDF was rendered and stored (D-1…D-4).")
 
+# ---- from review ---------------------------------------------------------------------------
+
 TASK_OPENED = EventType(
     "review", "task_opened", ("intake", "notify"),
     ("application_id", "season", "task_id", "step", "org_id", "org_name", "reviewers"),
     "An application reached a reviewer's step (R-4.1, R-4.3); `reviewers` are the contacts "
     "(person_id, name, email, phone, channel) to tell.")
 
-ALL = (ATTACHMENT_UPLOADED, APPLICATION_SUBMITTED, ATTACHMENT_CHECKED, DOCUMENT_RENDERED,
-       TASK_OPENED)
+STEP_DECIDED = EventType(
+    "review", "step_decided", ("intake", "notify"),
+    ("application_id", "season", "task_id", "step", "org_id", "decision", "opinion", "reviewer",
+     "decided_at", "next_step"),
+    "A reviewer decided at a step (R-4.1: who, when, what, why). `decision`: recommended "
+    "(unit, with R-4.2's exact opinion) | forwarded (department) | accepted (committee formal "
+    "review) | refused. `next_step` is the step it goes to, or null.")
+
+PUBLICITY_OPENED = EventType(
+    "review", "publicity_opened", ("intake", "notify"),
+    ("application_id", "season", "org_id", "starts_on", "ends_on"),
+    "The unit posted the application's publicity (公示, R-4.2) for 5 working days (R-2.3); "
+    "`ends_on` is its last day.")
+
+PUBLICITY_CLOSED = EventType(
+    "review", "publicity_closed", ("intake", "notify"),
+    ("application_id", "season", "org_id", "outcome"),
+    "The unit publicity ended: outcome no_objection | objection_upheld.")
+
+APPLICATION_RETURNED = EventType(
+    "review", "application_returned", ("intake", "notify"),
+    ("application_id", "season", "step", "problems", "submissions_used", "submissions_left",
+     "reviewer"),
+    "Returned for revision (退回) with every problem at once (N-8.5): `problems` are "
+    "{code, message, field}. `submissions_left` counts toward R-4.4's cap of 3.")
+
+SUPPLEMENT_REQUESTED = EventType(
+    "review", "supplement_requested", ("intake", "notify"),
+    ("application_id", "season", "request_id", "items", "deadline", "reviewer"),
+    "The committee asked for supplements (补充材料); the applicant answers by `deadline` "
+    "(48 clock hours, R-4.5; ISO 8601). notify reminds 24 h and 2 h before it.")
+
+APPLICATION_ABANDONED = EventType(
+    "review", "application_abandoned", ("intake", "notify"),
+    ("application_id", "season", "request_id", "deadline"),
+    "A supplement deadline passed unanswered: the application counts as abandoned "
+    "(视为放弃申报, R-4.5). Emitted once, by review's sweep.")
+
+RESULT_PUBLISHED = EventType(
+    "review", "result_published", ("intake", "notify"),
+    ("application_id", "season", "meeting_id", "outcome", "stage", "until"),
+    "A committee's result for one applicant: outcome passed | failed; stage posted (公示 for "
+    "5 working days, N-8.6; `until` its last day) | final (`until` null).")
+
+SANCTION_IMPOSED = EventType(
+    "review", "sanction_imposed", ("intake",),
+    ("sanction_id", "subject", "application_id", "applicant_id", "unit_id", "starts_on",
+     "until", "reason"),
+    "Fraud found in review (R-1.5): `subject` person (barred 5 years; `applicant_id` and the "
+    "`application_id` it was found in) or unit (barred 3 years; `unit_id`). intake refuses "
+    "their applications until `until`.")
+
+PAPER_DELIVERY_DUE = EventType(
+    "review", "paper_delivery_due", ("notify",),
+    ("season", "unit_id", "unit_name", "closes_at", "applications", "contacts"),
+    "A unit's HR office has applicants whose paper materials are not delivered and the window "
+    "(R-2.2) closes at `closes_at`; `contacts` are its reviewers.")
+
+ALL = (ATTACHMENT_UPLOADED, APPLICATION_SUBMITTED, APPLICATION_WITHDRAWN, ATTACHMENT_CHECKED,
+       DOCUMENT_RENDERED, TASK_OPENED, STEP_DECIDED, PUBLICITY_OPENED, PUBLICITY_CLOSED,
+       APPLICATION_RETURNED, SUPPLEMENT_REQUESTED, APPLICATION_ABANDONED, RESULT_PUBLISHED,
+       SANCTION_IMPOSED, PAPER_DELIVERY_DUE)
 BY_KEY = {e.key: e for e in ALL}
 
 

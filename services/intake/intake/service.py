@@ -5,14 +5,9 @@ Entrypoints stay thin: authenticate, load, call a rule, store, emit. The rules l
 """
 from __future__ import annotations
 
-import functools
 import logging
 import uuid
-from importlib import resources
 
-import yaml
-
-from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 from nameko.web.handlers import http
 from sqlalchemy import select, update
@@ -20,69 +15,24 @@ from sqlalchemy import select, update
 from contracts import events
 from contracts.errors import Refusal
 from contracts.season import load_season
-from intake import auth, models as m
+from intake import auth, models as m, openapi
+from intake.base import IntakeBase
+from intake.notifications import NotificationEndpoints
+from intake.staff import StaffEndpoints
+from intake.verify import VerifyEndpoints
 from intake.web import endpoint, json_response, read_json
-from plumbing.clock import Clock
-from plumbing.db import Database
 from plumbing.events import subscribe
 from plumbing.health import HealthMixin, report
-from plumbing.rpc import Rpc, refusals_as_data
-from plumbing.storage import Storage
+from plumbing.rpc import refusals_as_data
 
 log = logging.getLogger(__name__)
 
 JPEG = "image/jpeg"
 
 
-@functools.cache
-def openapi_document() -> dict:
-    """The API's OpenAPI 3 document (openapi.yaml beside this module; a test keeps it true)."""
-    return yaml.safe_load(resources.files("intake").joinpath("openapi.yaml").read_text("utf-8"))
-
-
-def not_found() -> Refusal:
-    return Refusal("NOT_FOUND", "申报不存在，或您无权查看", status=404)
-
-
-class IntakeService(HealthMixin):
-    name = "intake"
-
-    db = Database(m.metadata)
-    storage = Storage()
-    clock = Clock()
-    review = Rpc("review")
-    config = Config()
-
-    # ---- helpers -------------------------------------------------------------------------
-
-    def _principal(self, request) -> auth.Principal:
-        c = self.config
-        return auth.authenticate(request.headers.get("Authorization"), c["JWT_KEY"],
-                                 [a.strip() for a in str(c["JWT_ALGORITHMS"]).split(",")],
-                                 c["JWT_AUDIENCE"])
-
-    def _season(self, session, season_id: str):
-        row = session.execute(select(m.seasons.c.document).where(m.seasons.c.id == season_id)).first()
-        if row is None:
-            raise Refusal("SEASON_UNKNOWN", f"评审年度 {season_id} 尚未开放", field="season")
-        return load_season(row.document)
-
-    def _own_application(self, session, principal, application_id: str, for_update=False):
-        """The application, if `principal` may see it (DOMAIN.md §9: each sees its own scope)."""
-        q = select(m.applications).where(m.applications.c.id == application_id)
-        row = session.execute(q.with_for_update() if for_update else q).first()
-        if row is None:
-            raise not_found()
-        if principal.role == "applicant" and row.applicant_id != principal.sub:
-            raise not_found()
-        if principal.role == "unit_reviewer" and row.unit_id != principal.org:
-            raise not_found()
-        return row
-
-    def _history(self, tx, application_id, actor, action, **detail):
-        tx.session.execute(m.history.insert().values(
-            application_id=application_id, at=self.clock(), actor=actor, action=action,
-            detail=detail))
+class IntakeService(IntakeBase, StaffEndpoints, NotificationEndpoints, VerifyEndpoints,
+                    HealthMixin):
+    """Applicant endpoints here; the other areas of the API come from their mixins."""
 
     def _view(self, session, app) -> dict:
         atts = session.execute(select(m.attachments).where(
@@ -106,7 +56,7 @@ class IntakeService(HealthMixin):
     @http("GET", "/openapi.json")
     @endpoint
     def openapi(self, request):
-        return json_response(openapi_document())
+        return json_response(openapi.document())
 
     @http("GET", "/health")
     @endpoint
@@ -223,8 +173,9 @@ class IntakeService(HealthMixin):
                 status="submitted", submission_count=version, updated_at=now))
             self._history(tx, app.id, principal.sub, "submitted", version=version)
             tx.emit(events.APPLICATION_SUBMITTED, application_id=app.id, season=app.season,
-                    version=version, submission_no=version, applicant_id=app.applicant_id,
-                    unit_id=app.unit_id, series=app.series, level=app.level,
+                    version=version, submission_no=version,
+                    kind="first" if version == 1 else "resubmission",
+                    applicant_id=app.applicant_id, unit_id=app.unit_id, category=app.category, series=app.series, level=app.level,
                     specialty=app.specialty, applicant=app.applicant, snapshot=snapshot)
             app = tx.session.execute(select(m.applications).where(
                 m.applications.c.id == app.id)).one()
@@ -241,15 +192,6 @@ class IntakeService(HealthMixin):
                 m.history.c.application_id == application_id).order_by(m.history.c.id)).all()
         return json_response([{"at": r.at, "actor": r.actor, "action": r.action,
                                "detail": r.detail} for r in rows])
-
-    # ---- reviewers -----------------------------------------------------------------------
-
-    @http("GET", "/review/tasks")
-    @endpoint
-    def list_tasks(self, request):
-        principal = self._principal(request)
-        auth.require(principal, "unit_reviewer", "department_reviewer", "committee_secretary")
-        return json_response(self.review.list_tasks(principal.org))
 
     # ---- what the other services tell us ---------------------------------------------------
 

@@ -5,7 +5,8 @@ import re
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 from nameko.web.handlers import HttpRequestHandler
 
-from intake.service import IntakeService, openapi_document
+from intake.openapi import document as openapi_document
+from intake.service import IntakeService
 
 
 def served_routes() -> set[tuple[str, str]]:

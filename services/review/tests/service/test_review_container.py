@@ -34,7 +34,7 @@ def review(container_factory, make_database, isolated_broker_uri):
 
 def submitted(unit_id: str) -> dict:
     return events.make(events.APPLICATION_SUBMITTED, application_id="app-svc-1", season="2019",
-                       version=1, submission_no=1, applicant_id="a-1", unit_id=unit_id,
+                       version=1, submission_no=1, kind="first", category="in_service", applicant_id="a-1", unit_id=unit_id,
                        series="engineering", level="engineer", specialty="textile",
                        applicant={"person_id": "a-1", "name": "张三"}, snapshot={})
 

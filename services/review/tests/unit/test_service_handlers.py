@@ -23,7 +23,7 @@ def service():
 
 def submitted(unit_id):
     return events.make(events.APPLICATION_SUBMITTED, application_id="a-1", season="2019",
-                       version=1, submission_no=1, applicant_id="p-1", unit_id=unit_id,
+                       version=1, submission_no=1, kind="first", category="in_service", applicant_id="p-1", unit_id=unit_id,
                        series="engineering", level="engineer", specialty="textile",
                        applicant={"person_id": "p-1"}, snapshot={})
 

@@ -1,0 +1,65 @@
+"""What every area of intake's API shares: its dependencies and the access checks.
+
+`IntakeService` (service.py) is composed of this base and one mixin per area of the API:
+the applicant endpoints (service.py), staff (staff.py, delegating to review over RPC),
+notifications (notifications.py, delegating to notify) and the public verification of printed
+documents (verify.py). nameko collects the entrypoints and dependencies of every base class.
+"""
+from __future__ import annotations
+
+from nameko.dependency_providers import Config
+from sqlalchemy import select
+
+from contracts.errors import Refusal
+from contracts.season import load_season
+from intake import auth, models as m
+from plumbing.clock import Clock
+from plumbing.db import Database
+from plumbing.rpc import Rpc
+from plumbing.storage import Storage
+
+
+def not_found() -> Refusal:
+    return Refusal("NOT_FOUND", "申报不存在，或您无权查看", status=404)
+
+
+class IntakeBase:
+    name = "intake"
+
+    db = Database(m.metadata)
+    storage = Storage()
+    clock = Clock()
+    review = Rpc("review")
+    notify = Rpc("notify")
+    config = Config()
+
+    # ---- helpers -------------------------------------------------------------------------
+
+    def _principal(self, request) -> auth.Principal:
+        c = self.config
+        return auth.authenticate(request.headers.get("Authorization"), c["JWT_KEY"],
+                                 [a.strip() for a in str(c["JWT_ALGORITHMS"]).split(",")],
+                                 c["JWT_AUDIENCE"])
+
+    def _season(self, session, season_id: str):
+        row = session.execute(select(m.seasons.c.document).where(m.seasons.c.id == season_id)).first()
+        if row is None:
+            raise Refusal("SEASON_UNKNOWN", f"评审年度 {season_id} 尚未开放", field="season")
+        return load_season(row.document)
+
+    def _own_application(self, session, principal, application_id: str, for_update=False):
+        """The application, if `principal` may see it (DOMAIN.md §9: each sees its own scope)."""
+        q = select(m.applications).where(m.applications.c.id == application_id)
+        row = session.execute(q.with_for_update() if for_update else q).first()
+        if row is None:
+            raise not_found()
+        if principal.role == "applicant" and row.applicant_id != principal.sub:
+            raise not_found()
+        if principal.role == "unit_reviewer" and row.unit_id != principal.org:
+            raise not_found()
+        return row
+
+    def _history(self, tx, application_id, actor, action, **detail):
+        tx.session.execute(m.history.insert().values(
+            application_id=application_id, at=self.clock(), actor=actor, action=action,
+            detail=detail))
