@@ -60,27 +60,15 @@ def main(argv=None) -> int:
     attempt("checks", lambda: checks.run(a.quick))
     attempt("render", lambda: render.run(a.quick))
     if a.profile:
-        (a.out / "profile-checks.txt").write_text(checks.profile())
-        (a.out / "profile-render.txt").write_text(render.profile())
+        results["profiles"] = {"checks": checks.profile(), "render": render.profile()}
 
     if set(only) & {"pipeline", "api", "memory", "faults"}:
-        from . import api, faults, memory, pipeline
-        from .stack import RssSampler, Stack
-
         log("starting RabbitMQ vhost, databases, S3, SMTP sink and the four services …")
-        with Stack() as stack:
-            log(f"up; work dir {stack.work}")
-            sampler = RssSampler(stack.pids, interval=0.2)
-            sampler.start()
-            attempt("pipeline", lambda: pipeline.run(stack, a.quick, rate, n))
-            attempt("api", lambda: api.run(stack, a.quick))
-            if "memory" in only:
-                attempt("memory", lambda: {"upload_20mb": memory.upload_20mb(stack),
-                                           "peak_rss": memory.peaks(stack, sampler)})
-            sampler.stop()
-            attempt("faults", lambda: faults.run(stack, a.quick, a.full, rate,
-                                                  max(12, n // 2) if a.quick else n, log))
-            results["logs"] = str(stack.cluster.log_dir)
+        try:
+            _with_stack(a, only, rate, n, results, attempt, log)
+        except Exception as exc:  # noqa: BLE001 - starting or stopping: reported with the rest
+            results["stack_error"] = f"{type(exc).__name__}: {exc}"
+            log(f"stack FAILED: {exc}")
     results["finished_utc"] = time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime())
     (a.out / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False,
                                                    default=str))
@@ -89,6 +77,34 @@ def main(argv=None) -> int:
     report.chart(rows, a.out / "chart.png", results)
     log(f"wrote {a.out / 'results.json'} and {a.out / 'chart.png'}")
     return 0
+
+
+def _with_stack(a, only, rate, n, results, attempt, log):
+    from . import api, faults, memory, pipeline
+    from .stack import RssSampler, Stack
+
+    with Stack() as stack:
+        log(f"up; work dir {stack.work}")
+        sampler = RssSampler(stack.pids, interval=0.2)
+        sampler.start()
+        spy = None
+        if a.profile:
+            from .spy import Spy
+
+            profiler = Spy(a.out)
+            spy = lambda label, seconds, only=None: profiler(label, seconds, {  # noqa: E731
+                s: p for s, p in stack.pids().items() if only is None or s in only})
+        attempt("pipeline", lambda: pipeline.run(stack, a.quick, rate, n, spy))
+        attempt("api", lambda: api.run(stack, a.quick, spy))
+        if "memory" in only:
+            attempt("memory", lambda: {"upload_20mb": memory.upload_20mb(stack),
+                                       "peak_rss": memory.peaks(stack, sampler)})
+        sampler.stop()
+        attempt("faults", lambda: faults.run(stack, a.quick, a.full, rate,
+                                              max(12, n // 2) if a.quick else n, log))
+        results["logs"] = str(stack.cluster.log_dir)
+        if spy:
+            results["service_profiles"] = profiler.join()
 
 
 if __name__ == "__main__":

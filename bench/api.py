@@ -88,10 +88,14 @@ class BareServer:
 
     def close(self):
         self.proc.terminate()
-        self.proc.wait(10)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
 
 
-def run(stack: Stack, quick: bool) -> dict:
+def run(stack: Stack, quick: bool, spy=None) -> dict:
     duration = 5 if quick else 20
     base = stack.cluster.api.base
     n_submit = CLIENTS * (2 if quick else 8)
@@ -111,12 +115,21 @@ def run(stack: Stack, quick: bool) -> dict:
                                                           "Content-Length": "0"}
 
     bare = BareServer(stack)
-    stack.callback(bare.close)
+    try:
+        return _measure(bare, base, status_read, submit, duration, to_submit, spy)
+    finally:
+        bare.close()
+
+
+def _measure(bare, base, status_read, submit, duration, to_submit, spy):
     hammer(bare.base, lambda w, i: ("GET", "/constant", {}), 1)  # warm both
     hammer(base, status_read, 1)
     results = {"clients": CLIENTS, "duration_s": duration,
                "bare": hammer(bare.base, lambda w, i: ("GET", "/constant", {}), duration),
-               "status_read": hammer(base, status_read, duration)}
+               "status_read": None}
+    if spy:
+        spy("status_read", duration - 1, only=("intake",))
+    results["status_read"] = hammer(base, status_read, duration)
     # again, before the submits set the pipeline to work: the two bracket the status read
     results["bare_after"] = hammer(bare.base, lambda w, i: ("GET", "/constant", {}), duration)
     results["submit"] = hammer(base, submit)
