@@ -142,6 +142,9 @@ class DocumentsService(HealthMixin):
         """D-1: every submission gets its own 评审表, from the frozen version, with the checked
         one-inch photo and empty boxes for the handwritten opinions, signatures and stamps."""
         app_id, version = payload["application_id"], payload["version"]
+        if self._rendered(app_id, version):  # the same submission announced again: done already
+            with self.db.consume(payload, "intake.application_submitted"):
+                return
         code = render.verification_code(self.config["DOCUMENT_SECRET"], app_id, version, FORM)
         meta = render.DocumentMeta(
             application_no=duplicates.application_number(app_id), verification_code=code,
@@ -164,6 +167,13 @@ class DocumentsService(HealthMixin):
             tx.emit(events.DOCUMENT_RENDERED, application_id=app_id, version=version,
                     document_id=doc_id, kind=FORM, object_key=key, fingerprint=doc.fingerprint,
                     verification_code=code, pages=doc.pages)
+
+    def _rendered(self, application_id: str, version: int) -> bool:
+        r = m.rendered.c
+        with self.db.session() as session:
+            return session.execute(select(r.id).where(
+                r.application_id == application_id, r.version == version,
+                r.kind == FORM)).first() is not None
 
     def _photo(self, snapshot: dict) -> bytes | None:
         """The clean (upright, metadata-free) copy of the version's one-inch photo: the latest
