@@ -335,8 +335,10 @@ class ReviewService(HealthMixin):
     @refusals_as_data
     def return_application(self, principal: dict, application_id: str, problems: list,
                            reason: str = "") -> dict:
-        """R-4.4, N-8.5: return for revision with every problem at once. At the committee it
-        counts toward the cap: after the last allowed submission only accept or refuse."""
+        """R-4.4, N-8.5: return for revision with every problem at once, at any level. Every
+        submission counts toward the cap (intake's `submission_no`), so no level can return the
+        last allowed submission: the committee can then only accept or refuse. The resubmission
+        comes back to the level that returned it (the levels below already approved it)."""
         listed = [Problem(str(p.get("code") or "RETURNED"), str(p.get("message") or ""),
                           p.get("field")) if isinstance(p, dict) else Problem("RETURNED", str(p))
                   for p in (problems or [])]
@@ -344,8 +346,7 @@ class ReviewService(HealthMixin):
             app, task = self._at_step(tx.session, principal, application_id, None)
             conf, now = settings(tx.session, app.season), self.clock()
             submission_rules.check_return(min(app.submission_no, conf.submission_cap), listed,
-                                          conf.submission_cap) \
-                if task.step == "committee" else self._check_listed(listed)
+                                          conf.submission_cap)
             used = app.submission_no
             left = submission_rules.submissions_left(used, conf.submission_cap)
             reviewer = reviewer_of(principal)
@@ -361,13 +362,6 @@ class ReviewService(HealthMixin):
                     submissions_left=left, reviewer=reviewer)
         return {"application_id": app.id, "status": "returned", "step": task.step,
                 "problems": plain, "submissions_used": used, "submissions_left": left}
-
-    @staticmethod
-    def _check_listed(listed):
-        problems = [p for p in submission_rules.return_problems(1, listed)
-                    if p.code != "RETURN_NOT_ALLOWED"]
-        if problems:
-            raise Refusal.of(problems, status=409, code="RETURN_REFUSED", message="不能退回该申报")
 
     # ---- the committee's formal review (R-4.4, R-4.5) ------------------------------------
 
@@ -518,9 +512,12 @@ class ReviewService(HealthMixin):
         request = tx.session.execute(select(m.supplement_requests).where(
             m.supplement_requests.c.application_id == app.id,
             m.supplement_requests.c.status == "open").with_for_update()).first()
-        answered_at = datetime.fromisoformat(payload["occurred_at"])
-        if request is None or supplement_rules.is_abandoned(now, request.deadline, answered_at):
-            log.warning("supplement for %s arrived with no open request or late; ignored", app.id)
+        # intake refuses an answer after the deadline (R-4.5); an answer it accepted in time
+        # counts even if this event is consumed after the deadline, as long as the sweep has
+        # not claimed the request first
+        answered_at = now
+        if request is None:
+            log.warning("supplement for %s arrived with no open request; ignored", app.id)
             return
         tx.session.execute(update(m.supplement_requests).where(
             m.supplement_requests.c.id == request.id).values(status="answered",
