@@ -29,7 +29,7 @@ TZ = ZoneInfo("Asia/Shanghai")
 OPINION = "本单位已对提供的申报材料逐一审核，真实准确，同意推荐"  # R-4.2
 MACHINERY, TEXTILE, CHEMDESIGN = ("unit-urumqi-machinery", "unit-changji-textile",
                                   "unit-region-chemdesign")
-COMMITTEE = "eng_mechanical_electronic"  # body(): 机械电子 senior engineer
+COMMITTEE = "eng_textile"  # body(): 纺织 senior engineer
 DEPT_REVIEWERS = {"dept-urumqi": "P-D01", "dept-changji": "P-D02", "dept-changji-city": "P-D03"}
 UNIT_REVIEWERS = {MACHINERY: "P-U01", TEXTILE: "P-U02", CHEMDESIGN: "P-U03"}
 
@@ -352,7 +352,7 @@ def test_supplement_in_time_and_abandoned_once_by_two_review_instances(loaded):
 
 @pytest.fixture(scope="module")
 def accepted_pair(loaded):
-    """Two applications of 乌鲁木齐示例机械 accepted by the 机械电子 committee."""
+    """Two applications of 乌鲁木齐示例机械 accepted by the 纺织 committee."""
     api = loaded.api
     pair = []
     for i in range(2):
@@ -366,32 +366,32 @@ def accepted_pair(loaded):
 
 
 def test_meeting_quorum_two_thirds_pass_and_fail_and_recusal(loaded, accepted_pair):
-    """N-8.2: 7 of 11 members is no quorum. N-8.4: 赵建国 (E-JD-07) works at the applicants' unit
+    """N-8.2: 7 of 11 members is no quorum. N-8.4: 赵建国 (E-FZ-07) works at the applicants' unit
     and is recused. N-8.3: of the 9 attending, eligible experts, 6 votes pass (exactly 2/3), 5
     fail; an absent or recused expert's ballot, a second ballot and a late one are refused."""
     api = loaded.api
     sec = secretary(api)
     (a, me_a), (b, _) = accepted_pair
-    members = [f"E-JD-{i:02d}" for i in range(1, 12)]
+    members = [f"E-FZ-{i:02d}" for i in range(1, 12)]
     set_clock(loaded, local(2019, 11, 25, 9))
     r = api.call("POST", "/review/meetings", sec, json={"application_ids": [a, b],
                                                         "attending": members[:7]})
     assert r.status_code == 409
     assert "MEETING_NO_QUORUM" in [p["code"] for p in r.json()["problems"]]
 
-    attending = members[:10]  # E-JD-11 absent
+    attending = members[:10]  # E-FZ-11 absent
     meeting = post(api, "/review/meetings", sec, {"application_ids": [a, b],
                                                   "attending": attending}, status=201)
     assert {(x["application_id"], x["expert_id"]) for x in meeting["recusals"]} == {
-        (a, "E-JD-07"), (b, "E-JD-07")}
+        (a, "E-FZ-07"), (b, "E-FZ-07")}
     ballots = f"/review/meetings/{meeting['id']}/ballots"
-    for who, code in (("E-JD-07", "BALLOT_RECUSED"), ("E-JD-11", "BALLOT_ABSENT")):
+    for who, code in (("E-FZ-07", "BALLOT_RECUSED"), ("E-FZ-11", "BALLOT_ABSENT")):
         r = api.call("POST", ballots, expert(api, who), json={"application_id": a, "choice": "for"})
         assert r.status_code == 409 and r.json()["problems"][0]["code"] == code
     r = api.call("POST", ballots, sec, json={"application_id": a, "choice": "for"})
     assert r.status_code == 403  # no one votes for an expert
 
-    eligible = [e for e in attending if e != "E-JD-07"]
+    eligible = [e for e in attending if e != "E-FZ-07"]
     assert len(eligible) == 9
     votes = {a: ["for"] * 6 + ["against"] * 3, b: ["for"] * 5 + ["against"] * 3 + ["abstain"]}
     for app_id, choices in votes.items():
@@ -409,7 +409,7 @@ def test_meeting_quorum_two_thirds_pass_and_fail_and_recusal(loaded, accepted_pa
     assert (results[b]["votes_for"], results[b]["eligible"], results[b]["outcome"]) == (
         5, 9, "failed")
     assert results[a]["until"] == "2019-12-02"  # 5 working days after Monday 11-25
-    r = api.call("POST", ballots, expert(api, "E-JD-11"), json={"application_id": a,
+    r = api.call("POST", ballots, expert(api, "E-FZ-11"), json={"application_id": a,
                                                                 "choice": "for"})
     assert r.status_code == 409
 
