@@ -54,8 +54,9 @@ class Stack(contextlib.ExitStack):
             make_database = self._fixture(infra.make_database, self.pg_server_url)
             s3 = self._fixture(infra.s3_config, tmp)
             mailbox = self._fixture(infra.mailbox, tmp)
+            sms = self._fixture(system_conftest.sms_standin)
             self.cluster = self._fixture(system_conftest.system, self.broker_uri, make_database,
-                                         s3, mailbox, tmp)
+                                         s3, mailbox, tmp, sms)
             self.cluster.titles("load-season", str(ROOT / "seasons" / "2019.yaml"))
             self.cluster.titles("load-orgs", str(ROOT / "deploy" / "sample" / "organisations.yaml"),
                                 service="review")
