@@ -11,6 +11,7 @@ import requests
 from tests.support import applications
 from tests.system.conftest import Api
 
+from .applicants import unique_body
 from .stack import UNIT
 
 
@@ -28,7 +29,7 @@ def prepare(base: str, n: int, tag: str, workers: int = 6) -> list[tuple[str, st
         api = getattr(local, "api", None) or Api(base)
         local.api = api
         token = applicant_token(api, i, tag)
-        body = applications.body()
+        body = unique_body()
         created = applications.create(api, token, body)
         applications.upload_all(api, token, created["id"], body)
         # every applicant uploads the same generated images, so documents flags them as

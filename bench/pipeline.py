@@ -103,6 +103,7 @@ def run(stack: Stack, quick: bool, rate: float, n: int, spy=None) -> dict:
     if spy:
         spy("pipeline_saturated", max(5.0, n / 10))
     result["saturated"] = _flow(stack, ready[n:], rate=10_000.0)
+    result["dead_lettered"] = stack.dead_letters(a for a, _ in ready)
     result["bare_same_rate"] = bare_kombu(stack.broker_uri, n, rate)
     result["bare_max"] = bare_kombu(stack.broker_uri, max(n, 500), None)
     result["ratio_throughput_vs_bare_max"] = (result["saturated"]["per_s"]

@@ -41,6 +41,8 @@ def rows(results: dict) -> list[dict]:
                             (v is not None and v <= 0.5) if q == "p99" else None))
         v = sat["latency_s"]["p99"]
         out.append(_row("2 pipeline", "latency p99, saturated", v and v * 1e3, unit="ms"))
+        dead = sum(v for v in p.get("dead_lettered", {}).values() if v > 0)
+        out.append(_row("2 pipeline", "events dead-lettered", dead, target="0", met=dead == 0))
         for phase in (fx, sat):
             out.append(_row("2 pipeline", f"submitted/notified/duplicated @{phase['rate_offered']:g}",
                             f"{phase['submitted']}/{phase['notified']}/{phase['duplicated']}",
@@ -84,6 +86,8 @@ def rows(results: dict) -> list[dict]:
                         target="lost 0, duplicated 0",
                         met=f["lost"] == 0 and f["duplicated"] == 0
                         and f["consistent"] == f["submitted"]))
+        dead = sum(v for v in f.get("dead_lettered", {}).values() if v > 0)
+        out.append(_row("6 faults", "events dead-lettered", dead, target="0", met=dead == 0))
         out.append(_row("6 faults", "consistent (in_review + 评审表)", f["consistent"],
                         f["submitted"], "apps"))
         out.append(_row("6 faults", "faults injected", len(f["faults"]),

@@ -79,6 +79,22 @@ class Stack(contextlib.ExitStack):
     def pids(self) -> dict[str, int]:
         return {s: p.pid for s, p in self.cluster.procs.items() if p.poll() is None}
 
+    def dead_letters(self, application_ids) -> dict[str, int]:
+        """How many events about these applications each service dead-lettered."""
+        import json
+
+        ids, out = set(application_ids), {}
+        for s in SERVICES:
+            done = self.cluster.titles("deadletters", "list", s, service=s, check=False)
+            try:
+                letters = json.loads(done.stdout or "[]")
+            except ValueError:
+                out[s] = -1
+                continue
+            out[s] = sum(1 for d in letters if (d.get("payload") or {}).get("application_id")
+                         in ids)
+        return out
+
     def restart(self, service: str, kill: bool = True):
         """kill -9 (or stop) one service and start it again; returns once it answers health."""
         self.cluster.stop(service, kill=kill)

@@ -20,6 +20,7 @@ import time
 import pytest
 
 from plumbing.config import ROOT, SERVICES
+from bench.applicants import unique_body
 from tests.support import applications
 
 pytestmark = pytest.mark.system
@@ -45,7 +46,7 @@ def loaded(system):
 def ready_to_submit(api, i: int) -> tuple[str, str]:
     token = api.token(f"applicant-faults-{i}", org=UNIT, name="故障演练",
                       email=f"faults-{i}@example.org")
-    body = applications.body()
+    body = unique_body()  # an ID number of its own (bench/applicants.py)
     app = applications.create(api, token, body)
     applications.upload_all(api, token, app["id"], body)
     # every applicant uploads the same generated images, so documents flags them as duplicates
