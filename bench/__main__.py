@@ -27,7 +27,8 @@ def main(argv=None) -> int:
                    help="also restart RabbitMQ's app and PostgreSQL in the faults section")
     p.add_argument("--only", default=",".join(SECTIONS))
     p.add_argument("--rate", type=float, help="pipeline arrival rate, submissions/s")
-    p.add_argument("-n", type=int, help="pipeline submissions")
+    p.add_argument("-n", type=int, help="pipeline submissions per phase (and faults)")
+    p.add_argument("--api-submits", type=int, help="applications submitted in the API section")
     p.add_argument("--profile", action="store_true", help="write cProfile text of hot paths")
     p.add_argument("--out", type=Path, default=OUT)
     a = p.parse_args(argv)
@@ -95,7 +96,7 @@ def _with_stack(a, only, rate, n, results, attempt, log):
             spy = lambda label, seconds, only=None: profiler(label, seconds, {  # noqa: E731
                 s: p for s, p in stack.pids().items() if only is None or s in only})
         attempt("pipeline", lambda: pipeline.run(stack, a.quick, rate, n, spy))
-        attempt("api", lambda: api.run(stack, a.quick, spy))
+        attempt("api", lambda: api.run(stack, a.quick, spy, a.api_submits))
         if "memory" in only:
             attempt("memory", lambda: {"upload_20mb": memory.upload_20mb(stack),
                                        "peak_rss": memory.peaks(stack, sampler)})

@@ -95,10 +95,10 @@ class BareServer:
             self.proc.wait(10)
 
 
-def run(stack: Stack, quick: bool, spy=None) -> dict:
-    duration = 5 if quick else 20
+def run(stack: Stack, quick: bool, spy=None, n_submit: int | None = None) -> dict:
+    duration = 5 if quick else 15
     base = stack.cluster.api.base
-    n_submit = CLIENTS * (2 if quick else 8)
+    n_submit = n_submit or CLIENTS * (2 if quick else 4)
     ready = prepare(base, n_submit + CLIENTS, "api")
     readers, to_submit = ready[:CLIENTS], ready[CLIENTS:]
 
