@@ -264,6 +264,9 @@ class IntakeService(IntakeBase, StaffEndpoints, NotificationEndpoints, VerifyEnd
             season = self._season(tx.session, app.season)
             problems = [Problem("FIELD_READ_ONLY", "评审年度在创建后不能修改", "season")] \
                 if "season" in patch else []
+            problems += [Problem("FIELD_REQUIRED", "此项不能清空", key)
+                         for key in ("series", "level", "category", "sections")
+                         if key in patch and patch[key] is None]
             problems += validate_draft_patch({k: v for k, v in patch.items() if k != "season"},
                                              season)
             if problems:
