@@ -78,20 +78,24 @@ def attachment_image(kind: str, seed: int | None = None) -> bytes:
     page = text_page((590, 826) if kind == "photo" else (1240, 1754), rnd.randrange(1 << 30))
     draw = ImageDraw.Draw(page)
     w, h = page.size
-    for _ in range(4):  # stamps and photos on a certificate
+    for _ in range(6):  # frames of stamps, tables and photos on a certificate
         x, y = rnd.randrange(w * 3 // 4), rnd.randrange(h * 3 // 4)
         draw.rectangle((x, y, x + rnd.randrange(w // 10, w // 4), y + rnd.randrange(h // 20, h // 6)),
-                       fill=(rnd.randrange(120), rnd.randrange(120), rnd.randrange(160)))
+                       outline=(rnd.randrange(120), rnd.randrange(120), rnd.randrange(160)),
+                       width=max(2, w // 300))
     return jpeg(page)
 
 
 def contact_of(token: str) -> dict:
     """Section 1's contact fields as the platform's token states them (name, email, phone), and
-    the channel it implies: SMS when there is a phone, else email (notify's contact `channel`)."""
+    the channel it implies: SMS when there is a phone, else email (notify's contact `channel`).
+    When the token names one way to reach the person, the other is 无 (R-3.1: none)."""
     claims = jwt.decode(token, options={"verify_signature": False})
     contact = {k: claims[k] for k in ("name", "email", "phone") if claims.get(k)}
     if contact.get("phone") or contact.get("email"):
-        contact["contact_channel"] = "sms" if contact.get("phone") else "email"
+        contact.setdefault("phone", "无")
+        contact.setdefault("email", "无")
+        contact["contact_channel"] = "sms" if contact["phone"] != "无" else "email"
     return contact
 
 
