@@ -11,6 +11,7 @@ import requests
 from plumbing.config import SERVICES
 from plumbing.local import Cluster
 from tests.support.infra import free_port
+from tests.support.sms_standin import SmsStandin
 
 JWT_KEY = "system-test-secret"
 # Inside the 2019 online window (R-2.1): 2019-10-15 10:00 Asia/Shanghai.
@@ -50,10 +51,19 @@ class Api:
         raise AssertionError(f"timed out waiting on {path}; last: {body}")
 
 
+@pytest.fixture(scope="package")
+def sms_standin():
+    """notify's SMS provider: the local HTTP stand-in (tests/support/sms_standin.py)."""
+    standin = SmsStandin(free_port(), delay=2.0)
+    standin.start()
+    yield standin
+    standin.stop()
+
+
 # Package scope: the four services stop when tests/system is done, so they do not compete for
 # the broker's queues with the service-level tests that run later in the same vhost.
 @pytest.fixture(scope="package")
-def system(broker_uri, make_database, s3_config, mailbox, tmp_path_factory):
+def system(broker_uri, make_database, s3_config, mailbox, tmp_path_factory, sms_standin):
     work = tmp_path_factory.mktemp("system")
     clock_file = work / "clock-offset"
     clock_file.write_text(str((SEASON_NOW - datetime.now(timezone.utc)).total_seconds()))
@@ -63,6 +73,10 @@ def system(broker_uri, make_database, s3_config, mailbox, tmp_path_factory):
               "MAIL_BACKEND": "smtp", "SMTP_HOST": mailbox.host, "SMTP_PORT": mailbox.port,
               "EVENT_MAX_RETRIES": 2, "EVENT_RETRY_DELAY_MS": 200, "OUTBOX_POLL_SECONDS": 0.5,
               "VERIFY_URL_BASE": f"http://127.0.0.1:{port}/verify", "LOG_LEVEL": "INFO"}
+    # notify: SMS through the stand-in (1 s timeout, it stalls 2 s), quick retries and ticks.
+    common.update({**sms_standin.config(), "SMS_TIMEOUT": 1, "SMS_RATE_LIMITS": "20/60",
+                   "NOTIFY_MAX_ATTEMPTS": 3, "NOTIFY_RETRY_BASE_SECONDS": 0.5,
+                   "NOTIFY_RETRY_CAP_SECONDS": 1, "NOTIFY_TICK_SECONDS": 0.3})
     per = {s: {"DATABASE_URL": make_database(s)} for s in SERVICES}
     cluster = Cluster(common, per, work / "logs")
     cluster.titles("topology")
@@ -74,6 +88,7 @@ def system(broker_uri, make_database, s3_config, mailbox, tmp_path_factory):
         cluster.mailbox = mailbox
         cluster.s3 = s3_config
         cluster.clock_file = clock_file
+        cluster.sms = sms_standin
         yield cluster
     finally:
         cluster.stop_all()

@@ -134,8 +134,13 @@ class SmtpSender:
         finally:
             _quit(smtp)
 
-    def send_message(self, to: str, message: Message) -> None:
-        self.send(to, message.subject or "", message.body)
+    def send_message(self, to: str, message: Message, key: str | None = None) -> str:
+        """`key` is the send's provider key: the Message-ID, the same on every attempt of one
+        send, so that a copy sent again after a crash is recognisable as the same mail."""
+        domain = self.mail_from.rpartition("@")[2] or "localhost"
+        message_id = f"<{key}@{domain}>" if key else None
+        self.send(to, message.subject or "", message.body, message_id=message_id)
+        return message_id or ""
 
     def _connect(self) -> smtplib.SMTP:
         if self.ssl:
@@ -270,8 +275,10 @@ class AliyunSms:
             payload = None
         return classify_sms_response(response.status_code, payload)
 
-    def send_message(self, to: str, message: Message) -> str:
-        return self.send(to, message.template_code or "", message.params)
+    def send_message(self, to: str, message: Message, key: str | None = None) -> str:
+        """`key` goes out as OutId, the same on every attempt of one send (receipts and the
+        provider's records tie a repeat after a crash to the same send)."""
+        return self.send(to, message.template_code or "", message.params, out_id=key)
 
 
 # --- development --------------------------------------------------------------------------------
@@ -293,8 +300,9 @@ class LogSender:
         self.log.info("%s to %s: %s%s", self.channel, masked,
                       f"[{subject}] " if subject else "", mask_text(body))
 
-    def send_message(self, to: str, message: Message) -> None:
+    def send_message(self, to: str, message: Message, key: str | None = None) -> str:
         self.send(to, message.subject, message.body)
+        return f"log:{key}" if key else "log"
 
 
 # --- configuration ------------------------------------------------------------------------------

@@ -120,3 +120,44 @@ def reminder_due(deadline: datetime, now: datetime,
         return None
     due = [o for o in offsets if deadline - o <= now]
     return min(due) if due else None
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """What becomes of a send after a failed attempt."""
+
+    status: str  # pending (try again at `at`, on `channel`) | failed | dead
+    channel: str
+    channel_attempts: int
+    at: datetime | None
+
+
+def after_failure(failure: DeliveryFailure, channel: str, channel_attempts: int,
+                  order: Sequence[str], max_attempts: int, now: datetime, base: timedelta,
+                  cap: timedelta, rng) -> NextStep:
+    """The send's next step after attempt number `channel_attempts` on `channel` failed.
+
+    A transient failure is retried on the same channel with backoff while attempts remain; a
+    permanent one, or retries run out, moves to the next channel in `order` (the fallback, at
+    once); with no channel left the send is `failed` (permanent: never retried by itself) or
+    `dead` (transient to the end). Both go to the dead letters for an operator.
+    """
+    if should_retry(failure, channel_attempts, max_attempts):
+        return NextStep("pending", channel, channel_attempts,
+                        next_attempt_at(channel_attempts, now, base, cap, rng))
+    rest = list(order[order.index(channel) + 1:]) if channel in order else []
+    if rest:
+        return NextStep("pending", rest[0], 0, now)
+    final = "dead" if isinstance(failure, TransientFailure) else "failed"
+    return NextStep(final, channel, channel_attempts, None)
+
+
+def parse_limit_text(text: str) -> tuple[RateLimit, ...]:
+    """Limits written as `count/window_seconds`, comma-separated: "1/60,5/3600,10/86400"
+    (what an environment variable can carry); empty means no limit."""
+    rows = []
+    for part in (text or "").replace(" ", "").split(","):
+        if part:
+            count, _, seconds = part.partition("/")
+            rows.append({"count": count, "window_seconds": seconds})
+    return parse_limits(rows)

@@ -10,7 +10,7 @@ from notify.templates import (
 CATALOGUE = default_catalogue()
 EVENTS = ("task_opened", "returned", "supplement_requested", "supplement_reminder", "abandoned",
           "step_advanced", "publicity_started", "publicity_ended", "result_published",
-          "paper_delivery_closing")
+          "paper_delivery_closing", "received", "withdrawn", "step_decided")
 
 
 def sample_variables(event):
