@@ -978,7 +978,7 @@ class ReviewService(HealthMixin):
                 id=sanction_id, subject=subject.value, subject_id=sid,
                 application_id=app.id if app else None, imposed_on=sanction.imposed_on,
                 until=until, reason=reason, imposed_by=reviewer_of(principal)))
-            append_audit(tx, now, principal, "sanction_imposed", sid, subject=subject.value,
+            append_audit(tx, now, principal, "sanction_imposed", sid, kind=subject.value,
                          sanction_id=sanction_id, until=until.isoformat(), reason=reason)
             is_unit = subject is sanction_rules.Subject.UNIT
             tx.emit(events.SANCTION_IMPOSED, sanction_id=sanction_id, subject=subject.value,

@@ -184,3 +184,15 @@ def test_every_review_method_in_the_rpc_contract_is_served_with_its_arguments():
             params = [p for p in inspect.signature(inspect.unwrap(served)).parameters
                       if p != "self"]
             assert tuple(params[:len(method.args)]) == method.args, method.name
+
+
+def test_sanction_bars_person_five_years_and_only_an_admin_imposes_it(service, clock):
+    """R-1.5: from the day imposed; `until` is the first day allowed again."""
+    submit(service)
+    assert refused(service.impose_sanction(SEC, "person", "伪造证书", "a-1"))["code"] == "FORBIDDEN"
+    done = service.impose_sanction(who("admin", None, "A-1"), "person", "伪造证书", "a-1")
+    assert (done["subject_id"], done["starts_on"], done["until"]) == (
+        "p-a-1", "2019-10-15", "2024-10-15")
+    sent = [p for t, p in outbox(service) if t == "sanction_imposed"]
+    assert len(sent) == 1 and sent[0]["applicant_id"] == "p-a-1" and sent[0]["unit_id"] == UNIT
+    assert service.audit_log()[-1]["entry"]["action"] == "sanction_imposed"
