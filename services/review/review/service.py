@@ -218,7 +218,9 @@ class ReviewService(HealthMixin):
         """R-4.2, R-2.3: the unit posts the application's publicity for 5 working days."""
         with self.db.transaction() as tx:
             app, task = self._at_step(tx.session, principal, application_id, "unit")
-            if self._unit_publicity(tx.session, app.id) is not None:
+            latest = self._unit_publicity(tx.session, app.id)
+            if latest is not None and latest.outcome != "objection_upheld":
+                # after an upheld objection and a return, the revised application is posted anew
                 raise Refusal("PUBLICITY_ALREADY_OPENED", "该申报的单位公示已发布，不能重复发布",
                               status=409, field="publicity")
             now, conf = self.clock(), settings(tx.session, app.season)

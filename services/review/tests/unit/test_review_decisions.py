@@ -196,3 +196,70 @@ def test_sanction_bars_person_five_years_and_only_an_admin_imposes_it(service, c
     sent = [p for t, p in outbox(service) if t == "sanction_imposed"]
     assert len(sent) == 1 and sent[0]["applicant_id"] == "p-a-1" and sent[0]["unit_id"] == UNIT
     assert service.audit_log()[-1]["entry"]["action"] == "sanction_imposed"
+
+
+def test_upheld_objection_then_unit_return_and_a_new_publicity(service, clock):
+    """R-4.2: an upheld objection stops the recommendation; the unit returns (N-8.5), the
+    resubmission comes back to the unit, which posts the revised application anew."""
+    submit(service)
+    service.open_publicity(UNIT_R, "a-1")
+    objection = service.record_objection(UNIT_R, "a-1", "业绩不实")
+    service.resolve_objection(UNIT_R, "a-1", objection["id"], True, "经核查属实")
+    clock.now = START + timedelta(days=9)
+    codes = [p["code"] for p in refused(service.recommend(UNIT_R, "a-1", OPINION))["problems"]]
+    assert codes == ["PUBLICITY_OBJECTION_UPHELD"]
+    ret = service.return_application(UNIT_R, "a-1", [{"message": "删除不实业绩"}])
+    assert (ret["step"], ret["submissions_left"]) == ("unit", 2)
+    submit(service, kind="resubmission", no=2, version=2)
+    pub = service.open_publicity(UNIT_R, "a-1")
+    assert pub["ends_on"] == "2019-10-31"  # opened Thursday 10-24
+    clock.now = START + timedelta(days=17)
+    assert service.recommend(UNIT_R, "a-1", OPINION)["next_step"] == "department"
+
+
+def test_organisations_load_from_xlsx_and_csv_as_from_yaml(service):
+    """The same registry from the three formats an administrator may have (review.orgs)."""
+    import base64
+    import csv
+    import io
+
+    import yaml
+    from openpyxl import Workbook
+
+    data = yaml.safe_load((ROOT / "deploy" / "sample" / "organisations.yaml").read_text("utf-8"))
+    tables = {"organisations": [], "reviewers": [], "committees": [], "members": []}
+    for o in data["organisations"]:
+        tables["organisations"].append({k: o.get(k) for k in ("id", "name", "kind", "parent_id",
+                                                              "outside_region")})
+        tables["reviewers"] += [{**r, "organisation_id": o["id"]} for r in o.get("reviewers", [])]
+    for c in data["committees"]:
+        tables["committees"].append({**{k: c[k] for k in ("id", "name", "series",
+                                                          "conditions_document", "scope")},
+                                     "specialties": "、".join(c["specialties"]),
+                                     "levels": "、".join(c["levels"])})
+        tables["members"] += [{"committee_id": c["id"], "expert_id": e["id"], "name": e["name"],
+                               "unit_id": e.get("unit_id")} for e in c["members"]]
+    book = Workbook()
+    book.remove(book.active)
+    texts = {}
+    for name, rows in tables.items():
+        cols = sorted({k for r in rows for k in r})
+        sheet = book.create_sheet(name)
+        sheet.append(cols)
+        for r in rows:
+            sheet.append([r.get(c) for c in cols])
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, cols)
+        writer.writeheader()
+        writer.writerows({c: ("" if r.get(c) is None else r.get(c)) for c in cols} for r in rows)
+        texts[name] = buf.getvalue()
+    raw = io.BytesIO()
+    book.save(raw)
+    expected = {"organisations": 8, "committees": 9}
+    assert service.load_organisations(base64.b64encode(raw.getvalue()).decode(),
+                                      "orgs.xlsx") == expected
+    assert service.load_organisations(texts, "orgs") == expected
+    submit(service, unit="unit-changji-textile")
+    route = service.application(who("admin", None), "a-1")["route"]
+    assert [s["id"] for s in route] == ["unit-changji-textile", "dept-changji-city",
+                                        "dept-changji", "eng_textile"]
