@@ -88,6 +88,8 @@ REVIEW_LOAD_ORGANISATIONS = Method("review", "load_organisations", ("text", "fil
 REVIEW_LOAD_SEASON = Method("review", "load_season", ("text",), "The season file.")
 REVIEW_LOAD_CALENDAR = Method("review", "load_calendar", (_P, "days"),
                               "R-2.3: overrides {YYYY-MM-DD: working}.")
+REVIEW_EXPORT_LIST = Method("review", "export_list", ("kind", "org_id"),
+                            "D-4 lists as flat rows: tasks | results | paper | sanctions.")
 REVIEW_AUDIT_LOG = Method("review", "audit_log", (), "R-4.1: every audit entry with its hash.")
 REVIEW_VERIFY_AUDIT = Method("review", "verify_audit", (),
                              "R-4.1: {entries, problems}; AUDIT_CHAIN_BROKEN names the first bad entry.")

@@ -435,6 +435,17 @@ def test_meeting_quorum_two_thirds_pass_and_fail_and_recusal(loaded, accepted_pa
     case = post(api, f"/review/applications/{b}/cases", sec,
                 {"kind": "recheck", "text": "申请复查"}, status=201)
     assert case["owner"] == "S-01" and case["deadline"] > "2019-12-03"
+    # D-4, R-6.1: the committee's list, as a spreadsheet for the office
+    from openpyxl import load_workbook
+
+    out = loaded.log_dir.parent / "results.xlsx"
+    loaded.titles("export", "results", "--org", COMMITTEE, "--format", "xlsx", "--out", str(out),
+                  service="review")
+    rows = list(load_workbook(out).active.iter_rows(values_only=True))
+    header = rows[0]
+    listed = {r[header.index("application_id")]: r for r in rows[1:]}
+    assert listed[a][header.index("outcome")] == "passed"
+    assert listed[b][header.index("votes_for")] == 5
     # intake learned both stages of the result (RESULT_PUBLISHED)
     api.wait_for(f"/applications/{a}/history", me_a, lambda h: [
         e["action"] for e in h].count("result_published") == 2)

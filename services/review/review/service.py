@@ -159,6 +159,45 @@ class ReviewService(HealthMixin):
         problems = audit_rules.verify_chain([{**e["entry"], "hash": e["hash"]} for e in entries])
         return {"entries": len(entries), "problems": [p.to_dict() for p in problems]}
 
+    @rpc
+    @refusals_as_data
+    def export_list(self, kind: str, org_id: str | None = None) -> list[dict]:
+        """Lists for offices that work in spreadsheets (D-4): `tasks` of an organisation,
+        `results` of a committee (R-6.1: who passed, with the tally), `paper` deliveries
+        (R-5.1) of a unit or all, `sanctions` (R-1.5). Flat rows of strings and numbers."""
+        with self.db.session() as session:
+            if kind == "tasks":
+                return [{k: v for k, v in t.items() if k != "reviewer"}
+                        | {"reviewer": (t["reviewer"] or {}).get("name")}
+                        for t in self.list_tasks(org_id)] if org_id else []
+            if kind == "results":
+                q = select(m.results, m.applications.c.applicant, m.applications.c.unit_id,
+                           m.applications.c.committee_id).join(
+                    m.applications, m.applications.c.id == m.results.c.application_id)
+                if org_id:
+                    q = q.where(m.applications.c.committee_id == org_id)
+                return [{"application_id": r.application_id,
+                         "name": (r.applicant or {}).get("name"), "unit_id": r.unit_id,
+                         "committee_id": r.committee_id, "members": r.members,
+                         "attending": r.attending, "votes_for": r.votes_for,
+                         "against": r.against, "abstain": r.abstain, "outcome": r.outcome,
+                         "stage": r.stage} for r in session.execute(q).all()]
+            if kind == "paper":
+                q = select(m.paper_deliveries)
+                if org_id:
+                    q = q.where(m.paper_deliveries.c.unit_id == org_id)
+                return [{"id": d.id, "season": d.season, "unit_id": d.unit_id,
+                         "delivered_at": d.delivered_at.isoformat(),
+                         "applications": len(d.applications),
+                         "received_by": (d.received_by or {}).get("name")}
+                        for d in session.execute(q.order_by(m.paper_deliveries.c.delivered_at))]
+            if kind == "sanctions":
+                return [{"id": x.id, "subject": x.subject, "subject_id": x.subject_id,
+                         "starts_on": x.imposed_on.isoformat(), "until": x.until.isoformat(),
+                         "reason": x.reason} for x in session.execute(select(m.sanctions))]
+        raise Refusal("LIST_KIND_UNKNOWN", "清单类型应为 tasks、results、paper 或 sanctions",
+                      field="kind")
+
     # ---- what reviewers see --------------------------------------------------------------
 
     @rpc

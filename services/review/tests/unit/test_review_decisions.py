@@ -263,3 +263,12 @@ def test_organisations_load_from_xlsx_and_csv_as_from_yaml(service):
     route = service.application(who("admin", None), "a-1")["route"]
     assert [s["id"] for s in route] == ["unit-changji-textile", "dept-changji-city",
                                         "dept-changji", "eng_textile"]
+
+
+def test_lists_for_spreadsheets(service, clock):
+    """D-4: flat rows per list kind; an unknown kind is refused."""
+    submit(service)
+    tasks = service.export_list("tasks", UNIT)
+    assert [(t["step"], t["status"]) for t in tasks] == [("unit", "open")]
+    assert service.export_list("results", "eng_textile") == []
+    assert refused(service.export_list("ballots"))["code"] == "LIST_KIND_UNKNOWN"
