@@ -48,7 +48,8 @@ CATEGORY = {"in_service": "local", "local": "local", "aid_staff": "aid", "aid": 
             "entrusted": "entrusted"}  # intake's category → rules.routing.Category
 STEP_ROLES = {"unit": ("unit_reviewer", "department_reviewer"),  # an entrusting dept starts
               "department": ("department_reviewer",), "committee": ("committee_secretary",)}
-DECISION_OF_STEP = {"unit": "recommended", "department": "forwarded"}
+CLOSED = {"abandoned": "视为放弃（逾期未补充材料）", "withdrawn": "由申报人撤回",
+          "refused": "不予受理"}  # no level acts on these any more
 
 
 class UnknownUnit(Exception):
@@ -1051,6 +1052,9 @@ class ReviewService(HealthMixin):
             if app.status == "supplement_requested" and current["id"] == org:
                 raise Refusal("SUPPLEMENT_PENDING", "正在等待申报人补充材料（48小时内）",
                               status=409)
+            if app.status in CLOSED:
+                raise Refusal("APPLICATION_CLOSED",
+                              f"该申报已{CLOSED[app.status]}，不能再审核", status=409)
             decided = session.execute(select(m.tasks.c.id).where(
                 m.tasks.c.application_id == app.id, m.tasks.c.org_id == org,
                 m.tasks.c.status == "done")).first()

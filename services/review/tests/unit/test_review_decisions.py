@@ -120,6 +120,7 @@ def test_sweep_abandons_once_after_48_hours_and_not_before(service, clock):
     abandoned = [p for t, p in outbox(service) if t == "application_abandoned"]
     assert len(abandoned) == 1 and abandoned[0]["request_id"] == req["id"]
     assert service.application(SEC, "a-1")["status"] == "abandoned"
+    assert refused(service.accept(SEC, "a-1"))["code"] == "APPLICATION_CLOSED"
 
 
 def test_supplement_answer_puts_it_back_before_the_committee(service, clock):
