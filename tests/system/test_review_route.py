@@ -294,7 +294,7 @@ def test_return_and_resubmission_and_the_fourth_submission_refused(loaded):
     assert [p["code"] for p in r.json()["problems"]] == ["RETURN_NOT_ALLOWED"]
     assert review_view(api, app_id, sec)["status"] == "in_review"
     r = api.call("POST", f"/applications/{app_id}/submit", me)
-    assert r.status_code in (409, 422), r.text  # a fourth submission is refused
+    assert r.status_code == 409 and r.json()["code"] == "NOT_SUBMITTABLE"  # no fourth one
     assert post(api, f"{path}/accept", sec)["decision"] == "accepted"
     r = api.call("POST", f"{path}/accept", sec)
     assert r.status_code == 409 and r.json()["code"] == "STEP_ALREADY_DECIDED"
@@ -480,26 +480,50 @@ def test_paper_delivery_inside_the_window_and_the_checklist(loaded, accepted_pai
 
 # ---- sanctions (R-1.5) ------------------------------------------------------------------------------
 
-def test_sanction_bars_the_unit_from_a_new_application(loaded):
+def create_until_refused(api, token, app_body, timeout=30.0):
+    """intake learns of a sanction from SANCTION_IMPOSED: try until it refuses."""
+    deadline, r = time.time() + timeout, None
+    while time.time() < deadline:
+        r = api.call("POST", "/applications", token, json=app_body)
+        if r.status_code != 201:
+            return r
+        api.call("POST", f"/applications/{r.json()['id']}/withdraw", token)
+        time.sleep(0.5)
+    return r
+
+
+def test_sanctions_bar_the_unit_and_the_person_from_a_new_application(loaded):
+    """R-1.5: the unit for 3 years, the person for 5, from the day imposed; only an admin
+    imposes them; intake refuses a new application (and review's withdrawal handler closes the
+    sanctioned one)."""
     api = loaded.api
-    app_id, _ = submitted(loaded, CHEMDESIGN, "rv-sanction-1")
+    mine = body(unit_id=CHEMDESIGN)
+    app_id, me = submitted(loaded, CHEMDESIGN, "rv-sanction-1", mine)
     r = api.call("POST", "/admin/sanctions", secretary(api),
                  json={"subject": "unit", "application_id": app_id, "reason": "伪造业绩证明"})
     assert r.status_code == 403
-    sanction = post(api, "/admin/sanctions", admin(api), {
+    unit = post(api, "/admin/sanctions", admin(api), {
         "subject": "unit", "application_id": app_id, "reason": "单位审核中弄虚作假，伪造业绩证明"},
         status=201)
-    assert (sanction["subject_id"], sanction["starts_on"], sanction["until"]) == (
+    assert (unit["subject_id"], unit["starts_on"], unit["until"]) == (
         CHEMDESIGN, "2019-10-15", "2022-10-15")
+    person = post(api, "/admin/sanctions", admin(api), {
+        "subject": "person", "application_id": app_id, "reason": "伪造职称证书"}, status=201)
+    assert (person["subject_id"], person["until"]) == ("rv-sanction-1", "2024-10-15")
+
     other = api.token("rv-sanction-2", org=CHEMDESIGN)
-    deadline, r = time.time() + 30, None
-    while time.time() < deadline:  # intake learns it from SANCTION_IMPOSED
-        r = api.call("POST", "/applications", other, json=body(unit_id=CHEMDESIGN))
-        if r.status_code != 201:
-            break
-        time.sleep(0.5)
-    assert r.status_code in (403, 409, 422), r.text
-    assert "UNIT_BARRED" in json.dumps(r.json())
+    r = create_until_refused(api, other, body(unit_id=CHEMDESIGN))
+    assert r.status_code == 422, r.text
+    assert [p["code"] for p in r.json()["problems"]] == ["UNIT_BARRED"]
+
+    assert api.call("POST", f"/applications/{app_id}/withdraw", me).status_code == 200
+    wait_review(api, app_id, admin(api), lambda v: v["status"] == "withdrawn")
+    r = create_until_refused(api, me, mine)
+    assert r.status_code == 422, r.text
+    assert {"PERSON_BARRED", "UNIT_BARRED"} <= {p["code"] for p in r.json()["problems"]}
+    listed = json.loads(loaded.titles("export", "sanctions", service="review").stdout)
+    assert {(x["subject"], x["subject_id"]) for x in listed} >= {
+        ("unit", CHEMDESIGN), ("person", "rv-sanction-1")}
 
 
 # ---- audit (R-4.1) --------------------------------------------------------------------------------
