@@ -6,8 +6,13 @@
   titles health <service>             exit 0 when the service answers
   titles deadletters list <service>   show what failed every retry
   titles deadletters replay <service> [--event-id ID]
-  titles load-season <file>           validate and load a season (through intake)
-  titles load-orgs <file>             validate and load organisations and committees (review)
+  titles load-season <file>           validate and load a season (intake and review)
+  titles load-orgs <file|dir>         organisations and committees (review) from YAML, XLSX or
+                                      a directory of CSV tables (review.orgs)
+  titles load-calendar <file>         holiday/make-up overrides, YAML {date: working} (R-2.3)
+  titles audit verify                 check review's hash-chained audit trail (R-4.1); exit 1
+                                      and name the first bad entry when one was edited
+  titles audit export [--format json|csv|xlsx] [--out FILE]   the audit trail (R-4.1)
   titles token --role R --sub S [--org O]   a development bearer token (HS256 secret only)
   titles run-local                    run everything as local processes (no Docker)
 """
@@ -50,6 +55,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("file")
     p = sub.add_parser("load-orgs")
     p.add_argument("file")
+    p = sub.add_parser("load-calendar")
+    p.add_argument("file")
+    p = sub.add_parser("audit")
+    p.add_argument("action", choices=("verify", "export"))
+    p.add_argument("--format", choices=("json", "csv", "xlsx"), default="json")
+    p.add_argument("--out")
     p = sub.add_parser("token")
     p.add_argument("--role", required=True)
     p.add_argument("--sub", required=True)
@@ -104,11 +115,21 @@ def _dispatch(args) -> int:
             print(f"replayed {len(done)}: {', '.join(str(d) for d in done)}")
     elif args.command == "load-season":
         with open(args.file, encoding="utf-8") as f:
-            print(json.dumps(_rpc("intake", "load_season", f.read()), ensure_ascii=False))
+            text = f.read()
+        print(json.dumps(_rpc("intake", "load_season", text), ensure_ascii=False))
+        print(json.dumps(_rpc("review", "load_season", text), ensure_ascii=False))
     elif args.command == "load-orgs":
-        with open(args.file, encoding="utf-8") as f:
-            result = _rpc("review", "load_organisations", f.read(), args.file)
+        result = _rpc("review", "load_organisations", *_org_file(args.file))
         print(json.dumps(result, ensure_ascii=False))
+    elif args.command == "load-calendar":
+        import yaml
+
+        with open(args.file, encoding="utf-8") as f:
+            days = {str(k): v for k, v in (yaml.safe_load(f) or {}).items()}
+        print(json.dumps(_rpc("review", "load_calendar", {"sub": "admin-cli", "role": "admin"},
+                              days), ensure_ascii=False))
+    elif args.command == "audit":
+        return _audit(args)
     elif args.command == "token":
         import time
 
@@ -121,6 +142,75 @@ def _dispatch(args) -> int:
         if args.org:
             claims["org"] = args.org
         print(jwt.encode(claims, conf["JWT_KEY"], algorithm="HS256"))
+    return 0
+
+
+def _org_file(path: str) -> tuple:
+    """What `review.load_organisations` takes: YAML text, XLSX as base64, or CSV tables."""
+    import base64
+    from pathlib import Path
+
+    p = Path(path)
+    if p.is_dir():
+        tables = {}
+        for csv_file in sorted(p.glob("*.csv")):
+            raw = csv_file.read_bytes()
+            try:
+                tables[csv_file.stem] = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:  # Excel in Chinese saves GB18030
+                tables[csv_file.stem] = raw.decode("gb18030")
+        return tables, str(p)
+    if p.suffix.lower() == ".xlsx":
+        return base64.b64encode(p.read_bytes()).decode("ascii"), p.name
+    return p.read_text(encoding="utf-8"), p.name
+
+
+def _audit(args) -> int:
+    """R-4.1: verify the chain (exit 1 naming the first broken entry) or export it."""
+    if args.action == "verify":
+        result = _rpc("review", "verify_audit")
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 1 if result["problems"] else 0
+    entries = _rpc("review", "audit_log")
+    rows = [{"seq": e["seq"], "hash": e["hash"], **{k: v for k, v in e["entry"].items()
+                                                     if k != "detail"},
+             "detail": json.dumps(e["entry"].get("detail"), ensure_ascii=False)}
+            for e in entries]
+    columns = ["seq", "at", "actor", "actor_role", "actor_name", "actor_org", "action",
+               "subject", "reason", "detail", "hash"]
+    if args.format == "json":
+        text = json.dumps(entries, ensure_ascii=False, indent=2)
+    elif args.format == "csv":
+        import csv
+        import io
+
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+        text = buf.getvalue()
+    else:
+        if not args.out:
+            print("--out FILE is required for xlsx", file=sys.stderr)
+            return 2
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        sheet.title = "audit"
+        sheet.append(columns)
+        for r in rows:
+            sheet.append([r.get(c) if not isinstance(r.get(c), dict) else json.dumps(r.get(c))
+                          for c in columns])
+        book.save(args.out)
+        print(f"{len(rows)} entries written to {args.out}")
+        return 0
+    if args.out:
+        with open(args.out, "w", encoding="utf-8-sig" if args.format == "csv" else "utf-8") as f:
+            f.write(text)
+        print(f"{len(entries)} entries written to {args.out}")
+    else:
+        print(text)
     return 0
 
 

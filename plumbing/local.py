@@ -47,9 +47,12 @@ class Cluster:
         for s in SERVICES:
             self.titles("migrate", s, service=s)
 
-    def start(self, service: str):
-        log = open(self.log_dir / f"{service}.log", "a")
-        self.procs[service] = subprocess.Popen(
+    def start(self, service: str, instance: str | None = None):
+        """Start `service`; `instance` names a further replica of it (e.g. "review-2"), which
+        consumes the same queues as the first (competing consumers, ARCHITECTURE.md §5)."""
+        name = instance or service
+        log = open(self.log_dir / f"{name}.log", "a")
+        self.procs[name] = subprocess.Popen(
             [_bin("nameko"), "run", "--config", str(ROOT / "services" / service / "config.yml"),
              SERVICE_CLASSES[service]], env=self.env(service), cwd=ROOT, stdout=log,
             stderr=subprocess.STDOUT)

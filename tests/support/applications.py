@@ -1,21 +1,30 @@
 """Applications as the system tests' frontend fills them: one home for "a complete, valid
 application" so every system test drives the same intake API the same way.
 
-`body()` is the JSON of POST /applications; `submit_complete()` creates it, uploads every
-attachment it needs, waits for documents' verdicts and submits. Owned by intake's rules: when
-intake requires more, this is the one place that learns it.
+`body()` is the JSON of POST /applications (a complete application, every section filled, with
+a fresh valid ID number each call: intake allows one active application per person and season);
+`submit_complete()` creates it, uploads every attachment intake requires (the same rule intake
+applies, `intake.rules.attachments.required_attachments`), waits for documents' verdicts and
+submits. Owned by intake: when intake requires more, this is the one place that learns it.
 """
 from __future__ import annotations
 
 import copy
 import functools
+import random
+from datetime import date, timedelta
 
 from contracts.season import load_season
 from intake.application_schema import example_application
+from intake.rules.attachments import required_attachments as _required
+from intake.rules.idcard import check_character
 from plumbing.config import ROOT
-from tests.support.images import scan_jpeg
+from tests.support.images import jpeg, scan_jpeg, text_page
 
 UNIT = "unit-urumqi-machinery"
+DISPATCHING_UNIT = "unit-jiangsu-dispatch"  # deploy/sample/organisations.yaml, outside Xinjiang
+
+_random = random.SystemRandom()
 
 
 @functools.cache
@@ -23,25 +32,52 @@ def season_2019():
     return load_season((ROOT / "seasons" / "2019.yaml").read_text("utf-8"))
 
 
+def id_number(born: date | None = None, region: str = "650102") -> str:
+    """A valid 居民身份证号码 (GB 11643 check character), different on every call."""
+    born = born or date(1970, 1, 1) + timedelta(days=_random.randrange(0, 365 * 20))
+    first17 = f"{region}{born:%Y%m%d}{_random.randrange(0, 1000):03d}"
+    return first17 + check_character(first17)
+
+
 def body(unit_id: str = UNIT, **header) -> dict:
-    """A complete application (an in-service senior engineer) for `unit_id`; `header` overrides
-    series, specialty, level, category, aid, entrusted."""
+    """A complete application (an in-service senior engineer, title obtained in Xinjiang) for
+    `unit_id`; `header` overrides series, specialty, level, category, aid, entrusted."""
     app = copy.deepcopy(example_application(season_2019()))
     app["unit_id"] = unit_id
-    app["sections"]["basic"]["unit_id"] = unit_id
+    basic = app["sections"]["basic"]
+    basic["unit_id"] = unit_id
+    basic["id_number"] = id_number(date.fromisoformat(basic["birth_date"]))
     app.update(header)
     return app
 
 
+def aid_staff_body(dispatching_unit_id: str = DISPATCHING_UNIT, **header) -> dict:
+    """R-1.3, R-3.5: staff on assignment to Xinjiang since 2017, still there; the dispatching
+    unit reviews first."""
+    return body(category="aid_staff", aid={
+        "dispatching_unit": "江苏示例机械研究院", "dispatching_unit_id": dispatching_unit_id,
+        "assignment_start": "2017-08-01", "still_on_assignment": True}, **header)
+
+
 def required_attachments(app: dict) -> list[tuple[str, str]]:
-    """(section, kind) of every attachment the application needs."""
-    return [("basic", "id_card")]
+    """(section, kind) of every attachment the application needs, once per copy required."""
+    return [(r.section, r.kind) for r in _required(app, season_2019())
+            for _ in range(r.min_count)]
 
 
-def upload(api, token, application_id: str, section: str, kind: str, data: bytes | None = None):
+@functools.cache
+def attachment_image(kind: str, seed: int) -> bytes:
+    """A JPG that passes documents' checks for `kind` (a one-inch photo has 25×35 proportions)."""
+    if kind == "photo":
+        return jpeg(text_page((590, 826), seed))
+    return scan_jpeg(seed=seed)
+
+
+def upload(api, token, application_id: str, section: str, kind: str, data: bytes | None = None,
+           seed: int = 1):
     r = api.call("PUT", f"/applications/{application_id}/attachments/{section}/{kind}", token,
-                 data=data if data is not None else scan_jpeg(),
-                 headers={"Content-Type": "image/jpeg"})
+                 data=data if data is not None else attachment_image(kind, seed),
+                 headers={"Content-Type": "image/jpeg", "X-Filename": f"{kind}.jpg"})
     assert r.status_code == 201, r.text
     return r.json()
 
@@ -52,14 +88,20 @@ def create(api, token, app: dict | None = None) -> dict:
     return r.json()
 
 
+def upload_all(api, token, application_id: str, app: dict) -> list[dict]:
+    """Every required attachment, each a different image; waits for documents' verdicts."""
+    done = [upload(api, token, application_id, section, kind, seed=i + 1)
+            for i, (section, kind) in enumerate(required_attachments(app))]
+    api.wait_for(f"/applications/{application_id}", token, lambda b: b["attachments"] and all(
+        a["status"] != "checking" for a in b["attachments"]), timeout=90)
+    return done
+
+
 def submit_complete(api, token, app: dict | None = None) -> dict:
     """From nothing to submitted; returns the application as the submit answered it."""
+    app = app or body()
     created = create(api, token, app)
-    path = f"/applications/{created['id']}"
-    for section, kind in required_attachments(app or body()):
-        upload(api, token, created["id"], section, kind)
-    api.wait_for(path, token, lambda b: b["attachments"] and all(
-        a["status"] != "checking" for a in b["attachments"]), timeout=60)
-    r = api.call("POST", f"{path}/submit", token)
+    upload_all(api, token, created["id"], app)
+    r = api.call("POST", f"/applications/{created['id']}/submit", token)
     assert r.status_code == 202, r.text
     return r.json()

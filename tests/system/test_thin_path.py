@@ -10,7 +10,7 @@ import pytest
 
 from plumbing.config import ROOT
 from plumbing.storage import make_client
-from tests.support.images import scan_jpeg
+from tests.support import applications as apps
 
 pytestmark = pytest.mark.system
 
@@ -30,20 +30,21 @@ def test_submission_flows_to_reviewer_email(loaded):
     api = loaded.api
     me = api.token("applicant-thin-1", org=UNIT, name="张三", email="zhangsan@example.org")
 
-    r = api.call("POST", "/applications", me, json={
-        "season": "2019", "series": "engineering", "specialty": "mechanical_electronic",
-        "level": "senior_engineer", "category": "in_service"})
-    assert r.status_code == 201, r.text
-    app = r.json()
+    body = apps.body(UNIT, specialty="mechanical_electronic", level="senior_engineer")
+    app = apps.create(api, me, body)
     assert app["status"] == "draft"
     path = f"/applications/{app['id']}"
 
-    r = api.call("PUT", f"{path}/attachments/basic/id_card", me, data=scan_jpeg(),
-                 headers={"Content-Type": "image/jpeg"})
+    r = api.call("PUT", f"{path}/attachments/basic/id_card", me, data=apps.attachment_image(
+        "id_card", 1), headers={"Content-Type": "image/jpeg"})
     assert r.status_code == 201, r.text
     assert r.json()["status"] == "checking"
     checked = api.wait_for(path, me, lambda b: b["attachments"][0]["status"] != "checking")
     assert checked["attachments"][0]["status"] == "accepted", checked["attachments"]
+    for i, (section, kind) in enumerate(apps.required_attachments(body)[1:]):
+        apps.upload(api, me, app["id"], section, kind, seed=i + 2)
+    api.wait_for(path, me, lambda b: all(a["status"] != "checking" for a in b["attachments"]),
+                 timeout=90)
 
     r = api.call("POST", f"{path}/submit", me)
     assert r.status_code == 202, r.text
@@ -83,9 +84,7 @@ def test_submission_flows_to_reviewer_email(loaded):
 def test_another_applicant_cannot_read_it(loaded):
     api = loaded.api
     me = api.token("applicant-thin-2", org=UNIT)
-    app = api.call("POST", "/applications", me, json={
-        "season": "2019", "series": "engineering", "specialty": "mechanical_electronic",
-        "level": "engineer", "category": "in_service"}).json()
+    app = apps.create(api, me, apps.body(UNIT, level="engineer"))
     other = api.token("applicant-thin-3", org=UNIT)
     r = api.call("GET", f"/applications/{app['id']}", other)
     assert r.status_code == 404
@@ -117,12 +116,10 @@ def test_failed_handler_is_dead_lettered_and_replay_completes_the_flow(loaded):
     api = loaded.api
     unit = "unit-not-yet-loaded"
     me = api.token("applicant-dlq-1", org=unit)
-    app = api.call("POST", "/applications", me, json={
-        "season": "2019", "series": "engineering", "specialty": "mechanical_electronic",
-        "level": "engineer", "category": "in_service"}).json()
+    body = apps.body(unit, level="engineer")
+    app = apps.create(api, me, body)
     path = f"/applications/{app['id']}"
-    api.call("PUT", f"{path}/attachments/basic/id_card", me, data=scan_jpeg(seed=7))
-    api.wait_for(path, me, lambda b: b["attachments"][0]["status"] == "accepted")
+    apps.upload_all(api, me, app["id"], body)
     assert api.call("POST", f"{path}/submit", me).status_code == 202
 
     deadline, letters = time.time() + 30, []

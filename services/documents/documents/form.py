@@ -10,6 +10,17 @@ from __future__ import annotations
 EMPTY = "无"
 
 
+def season_labels(season) -> dict:
+    """Chinese names (`name_zh`) of a `contracts.season.Season`'s series, specialties and levels,
+    by id: what the form prints instead of the ids an application stores."""
+    labels = {}
+    for series in season.series:
+        labels[series.id] = series.name_zh
+        labels.update({s.id: s.name_zh for s in series.specialties})
+        labels.update({lv.id: lv.name_zh for lv in series.levels})
+    return labels
+
+
 def mask_id(number: str) -> str:
     return number[:4] + "*" * max(len(number) - 8, 0) + number[-4:] if len(number) > 8 else EMPTY
 

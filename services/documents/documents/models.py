@@ -15,9 +15,18 @@ checks = Table(
     Column("verdict", String(20), nullable=False),
     Column("reasons", JSON, nullable=False),
     Column("phash", String(32), index=True),
+    Column("fine_hash", String(64)),  # documents.checks.fine_hash: confirms a phash match
     Column("clean_key", String(200)),  # upright, metadata-free copy reviewers see
     Column("thumbnail_key", String(200)),
     Column("checked_at", DateTime(timezone=True), nullable=False),
+)
+
+# The band index of every accepted or flagged image's phash (documents.duplicates.band_keys):
+# the candidates for "the same image from another applicant" without scanning every hash.
+phash_bands = Table(
+    "phash_bands", metadata,
+    Column("band_key", Integer, primary_key=True),
+    Column("attachment_id", String(36), primary_key=True),
 )
 
 rendered = Table(

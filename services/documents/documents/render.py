@@ -5,8 +5,15 @@ printing, D-1), and carries on **every** page a light diagonal watermark (docume
 verification code, season), a QR code of ``meta.verify_url`` and "第 n 页 / 共 N 页". A printout
 is genuine when its verification code, looked up at the verify URL, names the same document
 (R-5.1: "有水印为有效"). Rendering is deterministic (reportlab ``invariant=1``, the date passed in
-as ``meta.generated_at``): the same input gives byte-identical PDFs, so ``fingerprint`` (sha256 of
-the bytes) identifies a rendered version.
+as ``meta.generated_at``): the same input gives byte-identical PDFs.
+
+The ``fingerprint`` identifies what a document says: sha256 over the canonical JSON of the layout
+(its YAML text), the data, the meta and the photo's sha256 (`content_fingerprint`). It is known
+*before* drawing, so it can be printed on the page and carried by the QR code — a hash of the PDF
+bytes cannot, since the bytes contain the QR code. The QR code is ``meta.verify_url`` plus
+``?fp=`` and the first `FINGERPRINT_PREFIX` hex digits; the verify endpoint refuses a code whose
+fingerprint differs, so a QR code regenerated for edited content, or taken from another version,
+fails verification.
 
 What is printed where lives in ``layouts/<document>.yaml`` (titles, labels, section order, table
 columns, opinion boxes); this module only knows how to draw the block types listed in
@@ -42,6 +49,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
+import json
 import os
 import re
 from dataclasses import asdict, dataclass
@@ -64,7 +72,8 @@ from reportlab.lib.utils import ImageReader
 
 from .fonts import register_cjk_font
 
-__all__ = ["DocumentMeta", "RenderedDocument", "SAMPLE_FORM", "load_layout", "render_delivery_list",
+__all__ = ["DocumentMeta", "RenderedDocument", "SAMPLE_FORM", "content_fingerprint", "load_layout",
+           "qr_url", "render_delivery_list",
            "render_evaluation_form", "render_exemption_form", "render_guarantee",
            "render_publicity_notice", "render_results_list", "verification_code"]
 
@@ -72,6 +81,7 @@ PAGE_W, PAGE_H = A4
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 18 * mm, 18 * mm, 30 * mm
 QR_SIZE = 20 * mm
 LAYOUTS_ENV = "TITLES_LAYOUTS_DIR"
+FINGERPRINT_PREFIX = 16  # hex digits of the fingerprint printed and carried by the QR code
 EMPTY = "无"  # R-3.1: a field with nothing to report says 无
 
 
@@ -94,7 +104,7 @@ class DocumentMeta:
 class RenderedDocument:
     pdf: bytes
     pages: int
-    fingerprint: str  # sha256 hex of `pdf`
+    fingerprint: str  # content_fingerprint: sha256 hex of what the document says
 
 
 _CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # 32 symbols, no 0/O or 1/I
@@ -114,15 +124,36 @@ def verification_code(secret: str, application_id: str, version: int, kind: str)
 # --- layouts and values ----------------------------------------------------------------------
 
 
-def load_layout(name: str) -> dict:
-    """The YAML layout `name`, from $TITLES_LAYOUTS_DIR if it has one, else the packaged one."""
+def layout_text(name: str) -> str:
+    """The YAML text of layout `name`, from $TITLES_LAYOUTS_DIR if it has one, else packaged."""
     override = os.environ.get(LAYOUTS_ENV)
     if override and (Path(override) / f"{name}.yaml").is_file():
-        text = (Path(override) / f"{name}.yaml").read_text(encoding="utf-8")
-    else:
-        text = resources.files(__package__).joinpath("layouts", f"{name}.yaml").read_text(
-            encoding="utf-8")
-    return yaml.safe_load(text)
+        return (Path(override) / f"{name}.yaml").read_text(encoding="utf-8")
+    return resources.files(__package__).joinpath("layouts", f"{name}.yaml").read_text(
+        encoding="utf-8")
+
+
+def load_layout(name: str) -> dict:
+    """The layout `name`, parsed (see `layout_text`)."""
+    return yaml.safe_load(layout_text(name))
+
+
+def content_fingerprint(layout: str, data: dict, meta: DocumentMeta,
+                        photo: bytes | None = None) -> str:
+    """sha256 hex of what a document says: its layout's text, its data, its meta and its photo.
+    The same version rendered twice has the same fingerprint; any change of content, another
+    version, another code or another photo gives another one."""
+    canonical = json.dumps({"layout": layout, "layout_text": layout_text(layout), "data": data,
+                            "meta": asdict(meta),
+                            "photo": hashlib.sha256(photo).hexdigest() if photo else None},
+                           sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                           default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def qr_url(meta: DocumentMeta, fingerprint: str) -> str:
+    """What the QR code on every page carries: the verify URL and the fingerprint's prefix."""
+    return f"{meta.verify_url}?fp={fingerprint[:FINGERPRINT_PREFIX]}"
 
 
 def lookup(data: Any, path: str) -> Any:
@@ -376,11 +407,12 @@ class _FurnishedCanvas(Canvas):
     watermark, QR code and "第 n 页 / 共 N 页" (the reportlab "numbered canvas" pattern), and
     adds a blank back page when the count is odd (D-1: A4 double-sided)."""
 
-    def __init__(self, *args, meta: DocumentMeta, font: str, **kwargs):
+    def __init__(self, *args, meta: DocumentMeta, font: str, fingerprint: str, **kwargs):
         super().__init__(*args, **kwargs)
         self._meta, self._font, self._deferred = meta, font, []
+        self._fingerprint = fingerprint[:FINGERPRINT_PREFIX]
         qr = qrcode.QRCode(border=0, error_correction=qrcode.constants.ERROR_CORRECT_M)
-        qr.add_data(meta.verify_url)
+        qr.add_data(qr_url(meta, fingerprint))
         qr.make(fit=True)
         self._qr = qr.get_matrix()
 
@@ -422,7 +454,7 @@ class _FurnishedCanvas(Canvas):
         self.saveState()
         self.setFont(self._font, 8)
         self.drawString(MARGIN_X, 17 * mm, f"编号 {m.application_no}　验证码 {m.verification_code}"
-                                           f"　{m.season}年度")
+                                           f"　{m.season}年度　指纹 {self._fingerprint}")
         self.drawString(MARGIN_X, 12.5 * mm, f"扫描二维码或访问 {m.verify_url} 核验真伪")
         self.setFont(self._font, 9)
         self.drawCentredString(PAGE_W / 2, 7 * mm, f"第 {number} 页 / 共 {total} 页")
@@ -448,6 +480,7 @@ def _render(layout_name: str, data: dict, meta: DocumentMeta,
             photo: bytes | None = None) -> RenderedDocument:
     font = register_cjk_font()
     layout = load_layout(layout_name)
+    fingerprint = content_fingerprint(layout_name, data, meta, photo)
     meta_view = dict(asdict(meta), date=_chinese_date(meta.generated_at))
     ctx = _Context({**data, "meta": meta_view}, _Styles(font), PAGE_W - 2 * MARGIN_X, photo)
     buf = io.BytesIO()
@@ -462,12 +495,13 @@ def _render(layout_name: str, data: dict, meta: DocumentMeta,
     canvases = []
 
     def canvasmaker(*args, **kwargs):
-        canvases.append(_FurnishedCanvas(*args, meta=meta, font=font, **kwargs))
+        canvases.append(_FurnishedCanvas(*args, meta=meta, font=font, fingerprint=fingerprint,
+                                         **kwargs))
         return canvases[-1]
 
     doc.build(_story(layout, ctx), canvasmaker=canvasmaker)
     pdf = buf.getvalue()
-    return RenderedDocument(pdf, canvases[-1].pages_rendered, hashlib.sha256(pdf).hexdigest())
+    return RenderedDocument(pdf, canvases[-1].pages_rendered, fingerprint)
 
 
 # --- the documents ---------------------------------------------------------------------------

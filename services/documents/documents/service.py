@@ -1,19 +1,28 @@
 """documents: checks every uploaded JPG, renders the watermarked 评审表 (ARCHITECTURE.md §1).
 
-Decoding and rendering run in OS threads (`plumbing.offload`), off the eventlet hub. Work that
-touches the object store happens before the transaction that records it, so a failure retries
-the whole handler; object keys are derived from ids, so a retry overwrites, never duplicates.
+Decoding and rendering run in OS threads (`plumbing.offload`), off the eventlet hub, at most
+`HEAVY_WORK_SLOTS` at a time per process (a 50-megapixel decode holds ~150 MB; ten of them at
+once would not fit a small machine). An attachment larger than `MAX_ATTACHMENT_BYTES` is refused
+from its size alone, before a byte is read. Work that touches the object store happens before
+the transaction that records it, so a failure retries the whole handler; object keys are
+derived from ids, so a retry overwrites, never duplicates.
 """
 from __future__ import annotations
 
+import functools
 import uuid
 
+from eventlet.semaphore import Semaphore
 from nameko.dependency_providers import Config
+from sqlalchemy import select, text
 
 from contracts import events
-from documents import checks, models as m, render
-from documents.form import form_from_snapshot
+from contracts.errors import Problem, Refusal
+from contracts.season import load_season
+from documents import checks, duplicates, models as m, render
+from documents.form import form_from_snapshot, season_labels
 from plumbing.clock import Clock
+from plumbing.config import ROOT
 from plumbing.db import Database
 from plumbing.events import subscribe
 from plumbing.health import HealthMixin
@@ -21,6 +30,28 @@ from plumbing.offload import offload
 from plumbing.storage import Storage
 
 FORM = "evaluation_form"  # 专业技术职务任职资格评审表 (D-1)
+PHOTO = "photo"  # 一寸免冠照片 (R-3.3 §1)
+HEAVY_WORK_SLOTS = 2
+MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024  # intake takes up to 20 MB; anything above is not ours
+_heavy = Semaphore(HEAVY_WORK_SLOTS)
+# pg_advisory_xact_lock(class, key): the class keeps documents' keys apart from anyone else's.
+_DUPLICATE_LOCK_CLASS = 0x0D0C
+
+
+def heavy(fn, *args, **kwargs):
+    """Run CPU-heavy `fn` in an OS thread, a bounded number at a time."""
+    with _heavy:
+        return offload(fn, *args, **kwargs)
+
+
+@functools.cache
+def _labels(season_id: str) -> dict:
+    """Chinese names of the season's series, specialties and levels, for the printed form."""
+    path = ROOT / "seasons" / f"{season_id}.yaml"
+    try:
+        return season_labels(load_season(path.read_text("utf-8")))
+    except (OSError, Refusal):
+        return {}
 
 
 class DocumentsService(HealthMixin):
@@ -33,13 +64,21 @@ class DocumentsService(HealthMixin):
 
     @subscribe(events.ATTACHMENT_UPLOADED)
     def on_attachment_uploaded(self, payload):
-        """R-3.2: decode for real, judge legibility, store an upright copy without metadata."""
+        """R-3.2: decode for real, judge legibility, store an upright copy without metadata;
+        the same image from another applicant is flagged (documents.duplicates)."""
         objects = self.storage
-        data = objects.get_bytes(objects.attachments, payload["object_key"])
         # intake's kinds are the notice's documents (diploma, 职称证书…); what the check needs to
         # know is only whether it is the one-inch photo, an ID card, or any other scan.
         kind = payload["kind"] if payload["kind"] in checks.KINDS else "scan"
-        result = offload(checks.check_attachment, data, kind)
+        size = objects.stat(objects.attachments, payload["object_key"]).size
+        if size > MAX_ATTACHMENT_BYTES:
+            result = checks.CheckResult(checks.REJECTED, [Problem(
+                "FILE_TOO_LARGE", f"附件过大（{size // 1048576} MB），请压缩到"
+                                  f"{MAX_ATTACHMENT_BYTES // 1048576} MB以内后重新上传")])
+        else:
+            data = objects.get_bytes(objects.attachments, payload["object_key"])
+            result = heavy(checks.check_attachment, data, kind)
+            del data
         base = f"checked/{payload['application_id']}/{payload['attachment_id']}"
         clean_key = thumb_key = None
         if result.clean_jpeg:
@@ -49,29 +88,72 @@ class DocumentsService(HealthMixin):
             thumb_key = f"{base}.thumb.jpg"
             objects.put_bytes(objects.attachments, thumb_key, result.thumbnail, "image/jpeg")
         reasons = [p.to_dict() for p in result.reasons]
+        verdict = result.verdict
         with self.db.consume(payload, "intake.attachment_uploaded") as tx:
             if tx is None:
                 return
+            indexed = (verdict != checks.REJECTED and result.phash is not None
+                       and not any(r["code"] == "BLANK_PAGE" for r in reasons))
+            if indexed:
+                other = self._duplicate_of(tx.session, payload, result)
+                if other is not None:
+                    verdict = checks.FLAGGED
+                    reasons.append(duplicates.duplicate_reason(other))
             tx.session.execute(m.checks.insert().values(
                 attachment_id=payload["attachment_id"], application_id=payload["application_id"],
                 applicant_id=payload["applicant_id"], kind=payload["kind"],
-                verdict=result.verdict, reasons=reasons, phash=result.phash,
-                clean_key=clean_key, thumbnail_key=thumb_key, checked_at=self.clock()))
+                verdict=verdict, reasons=reasons, phash=result.phash,
+                fine_hash=result.fine_hash, clean_key=clean_key, thumbnail_key=thumb_key,
+                checked_at=self.clock()))
+            if indexed:
+                tx.session.execute(m.phash_bands.insert(), [
+                    {"band_key": k, "attachment_id": payload["attachment_id"]}
+                    for k in duplicates.band_keys(result.phash)])
             tx.emit(events.ATTACHMENT_CHECKED, application_id=payload["application_id"],
-                    attachment_id=payload["attachment_id"], verdict=result.verdict,
-                    reasons=reasons)
+                    attachment_id=payload["attachment_id"], verdict=verdict, reasons=reasons)
+
+    def _duplicate_of(self, session, payload, result) -> duplicates.Seen | None:
+        """The earlier image of another applicant showing the same picture, if any.
+
+        Race-safe: on PostgreSQL a transaction-scoped advisory lock per band key (sorted, so two
+        checks never wait on each other crosswise) serialises every pair of checks that could
+        match — near-identical hashes share a band — until the first has committed its row;
+        the second's query then sees it. SQLite serialises writers already (`consume` writes
+        first)."""
+        keys = duplicates.band_keys(result.phash)
+        if session.bind.dialect.name == "postgresql":
+            for key in keys:
+                session.execute(text("SELECT pg_advisory_xact_lock(:c, :k)"),
+                                {"c": _DUPLICATE_LOCK_CLASS, "k": key})
+        c = m.checks.c
+        rows = session.execute(
+            select(c.attachment_id, c.application_id, c.applicant_id, c.phash, c.fine_hash)
+            .where(c.attachment_id.in_(select(m.phash_bands.c.attachment_id)
+                                       .where(m.phash_bands.c.band_key.in_(keys))))
+            .where(c.applicant_id != payload["applicant_id"])
+            .order_by(c.checked_at, c.attachment_id)).all()
+        seen = [duplicates.Seen(r.attachment_id, r.application_id, r.applicant_id, r.phash,
+                                r.fine_hash) for r in rows]
+        return duplicates.first_duplicate(result.phash, result.fine_hash,
+                                          payload["applicant_id"], seen)
 
     @subscribe(events.APPLICATION_SUBMITTED)
     def on_application_submitted(self, payload):
-        """D-1: every submission gets its own 评审表, from the frozen version."""
+        """D-1: every submission gets its own 评审表, from the frozen version, with the checked
+        one-inch photo and empty boxes for the handwritten opinions, signatures and stamps."""
         app_id, version = payload["application_id"], payload["version"]
+        if self._rendered(app_id, version):  # the same submission announced again: done already
+            with self.db.consume(payload, "intake.application_submitted"):
+                return
         code = render.verification_code(self.config["DOCUMENT_SECRET"], app_id, version, FORM)
         meta = render.DocumentMeta(
-            application_no=app_id[:8].upper(), verification_code=code,
+            application_no=duplicates.application_number(app_id), verification_code=code,
             season=payload["season"], verify_url=f"{self.config['VERIFY_URL_BASE']}/{code}",
             generated_at=payload["occurred_at"][:10])
-        form = form_from_snapshot(payload["snapshot"], payload["applicant"])
-        doc = offload(render.render_evaluation_form, form, photo_jpeg=None, meta=meta)
+        form = form_from_snapshot(payload["snapshot"], payload["applicant"],
+                                  _labels(payload["season"]))
+        photo = self._photo(payload["snapshot"])
+        doc = heavy(render.render_evaluation_form, form, photo_jpeg=photo, meta=meta)
         key = f"{payload['season']}/{app_id}/v{version}/{FORM}.pdf"
         self.storage.put_bytes(self.storage.documents, key, doc.pdf, "application/pdf")
         with self.db.consume(payload, "intake.application_submitted") as tx:
@@ -85,3 +167,27 @@ class DocumentsService(HealthMixin):
             tx.emit(events.DOCUMENT_RENDERED, application_id=app_id, version=version,
                     document_id=doc_id, kind=FORM, object_key=key, fingerprint=doc.fingerprint,
                     verification_code=code, pages=doc.pages)
+
+    def _rendered(self, application_id: str, version: int) -> bool:
+        r = m.rendered.c
+        with self.db.session() as session:
+            return session.execute(select(r.id).where(
+                r.application_id == application_id, r.version == version,
+                r.kind == FORM)).first() is not None
+
+    def _photo(self, snapshot: dict) -> bytes | None:
+        """The clean (upright, metadata-free) copy of the version's one-inch photo: the latest
+        photo attachment of the snapshot that this service accepted or flagged."""
+        ids = [a["id"] for a in snapshot.get("attachments") or []
+               if isinstance(a, dict) and a.get("kind") == PHOTO]
+        if not ids:
+            return None
+        with self.db.session() as session:
+            rows = {r.attachment_id: r.clean_key for r in session.execute(
+                select(m.checks.c.attachment_id, m.checks.c.clean_key)
+                .where(m.checks.c.attachment_id.in_(ids))
+                .where(m.checks.c.verdict != checks.REJECTED))}
+        usable = [rows[i] for i in ids if rows.get(i)]
+        if not usable:
+            return None
+        return self.storage.get_bytes(self.storage.attachments, usable[-1])

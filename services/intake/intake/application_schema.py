@@ -70,6 +70,7 @@ SEXES = ("男", "女")
 ROLES = ("主持", "参与", "独立完成")  # own role in an achievement (评审表 §4)
 PUBLICATION_KINDS = ("著作", "论文", "代表作品")  # 代表作品: technical report, plan, project report
 ASSESSMENT_RESULTS = ("优秀", "合格", "基本合格", "不合格")
+CHANNELS = ("sms", "email")  # the contact's preferred channel (notify)
 
 BASIC = group(
     "basic", "基本信息",
@@ -83,7 +84,9 @@ BASIC = group(
     Field("work_start_date", DATE, "参加工作时间"), text("health", "健康状况", 20),
     text("political_status", "政治面貌", 20), text("administrative_post", "行政职务", 50),
     text("professional_work", "现从事专业技术工作", 100),
-    text("foreign_language", "外语水平", 50), text("societies", "学术团体任职", 200))
+    text("foreign_language", "外语水平", 50), text("societies", "学术团体任职", 200),
+    # how the applicant wants to be told (notify's contact `channel`); "sms" when not given
+    Field("contact_channel", ENUM, "首选通知方式", choices=CHANNELS, required=False))
 
 EDUCATION = group(
     "education", "学历学位",
@@ -149,17 +152,23 @@ SECTION_NUMBER = {s.name: i for i, s in enumerate(SECTIONS, start=1)}
 # The header is set when the application is created (eligibility) and may be revised in a draft.
 AID = group("aid", "援疆信息（R-1.3, R-3.5）",
             text("dispatching_unit", "派出单位（原所在单位）", 100),
+            # the dispatching unit reviews first, so it is an organisation id
+            text("dispatching_unit_id", "派出单位标识", 64),
             Field("assignment_start", DATE, "援疆起始时间"),
             Field("still_on_assignment", BOOL, "目前仍在援疆"), required=False)
 ENTRUSTED = group("entrusted", "委托评审（R-1.3）",
                   Field("letter_issuer", ENUM, "委托函出具机关",
                         choices=lambda s: tuple(c.id for c in s.entrustment_issuers)),
-                  text("letter_issuer_name", "出具机关名称", 100), required=False)
+                  text("letter_issuer_name", "出具机关名称", 100),
+                  # the entrusting department reviews first (contracts.events APPLICATION_SUBMITTED)
+                  text("entrusting_org_id", "委托部门标识", 64), required=False)
 
 HEADER = group(
     "", "申报信息",
     text("season", "评审年度", 32), text("series", "系列", 64),
     text("specialty", "专业", 64, required=False), text("level", "申报级别", 64),
+    # optional: the applicant's unit is `sections.basic.unit_id`; if given here it must agree
+    text("unit_id", "工作单位", 64, required=False),
     Field("category", ENUM, "申报人类别", choices=CATEGORIES), AID, ENTRUSTED)
 APPLICATION = group("", "申报表", *HEADER.fields, group("sections", "申报内容", *SECTIONS))
 

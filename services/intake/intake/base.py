@@ -7,7 +7,11 @@ documents (verify.py). nameko collects the entrypoints and dependencies of every
 """
 from __future__ import annotations
 
+import functools
+import logging
+
 from nameko.dependency_providers import Config
+from nameko.exceptions import RemoteError
 from sqlalchemy import select
 
 from contracts.errors import Refusal
@@ -17,6 +21,17 @@ from plumbing.clock import Clock
 from plumbing.db import Database
 from plumbing.rpc import Rpc
 from plumbing.storage import Storage
+
+log = logging.getLogger(__name__)
+
+# Roles whose scope review decides (DOMAIN.md §9: a department's subtree, a committee, an
+# expert's assigned applications): asked over RPC (contracts.rpc REVIEW_VISIBLE).
+REVIEW_SCOPED = ("department_reviewer", "committee_secretary", "expert")
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed_season(document: str):
+    return load_season(document)
 
 
 def not_found() -> Refusal:
@@ -45,7 +60,7 @@ class IntakeBase:
         row = session.execute(select(m.seasons.c.document).where(m.seasons.c.id == season_id)).first()
         if row is None:
             raise Refusal("SEASON_UNKNOWN", f"评审年度 {season_id} 尚未开放", field="season")
-        return load_season(row.document)
+        return _parsed_season(row.document)
 
     def _own_application(self, session, principal, application_id: str, for_update=False):
         """The application, if `principal` may see it (DOMAIN.md §9: each sees its own scope)."""
@@ -53,11 +68,27 @@ class IntakeBase:
         row = session.execute(q.with_for_update() if for_update else q).first()
         if row is None:
             raise not_found()
-        if principal.role == "applicant" and row.applicant_id != principal.sub:
-            raise not_found()
-        if principal.role == "unit_reviewer" and row.unit_id != principal.org:
+        if not self._may_see(principal, row):
             raise not_found()
         return row
+
+    def _may_see(self, principal, row) -> bool:
+        """DOMAIN.md §9: admin sees all; an applicant their own; a unit reviewer its unit's (the
+        unit that reviews first, R-3.5); other staff what review says is in their scope."""
+        role = principal.role
+        if role == "admin":
+            return True
+        if role == "applicant":
+            return row.applicant_id == principal.sub
+        if role == "unit_reviewer":
+            return bool(principal.org) and row.unit_id == principal.org
+        if role in REVIEW_SCOPED and principal.org:
+            try:
+                return bool(self.review.visible(role, principal.org, row.id))
+            except (RemoteError, Refusal) as exc:  # review says no, or cannot answer: hidden
+                log.warning("review.visible failed for %s: %s", role, type(exc).__name__)
+                return False
+        return False
 
     def _history(self, tx, application_id, actor, action, **detail):
         tx.session.execute(m.history.insert().values(

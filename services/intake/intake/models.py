@@ -1,5 +1,5 @@
-"""intake's own tables: applications, their frozen versions, attachments, history."""
-from sqlalchemy import (JSON, Column, DateTime, ForeignKey, Integer, MetaData, String, Table,
+"""intake's own tables: applications, their frozen versions, attachments, history, bars."""
+from sqlalchemy import (JSON, Column, Date, DateTime, ForeignKey, Integer, MetaData, String, Table,
                         Text, UniqueConstraint)
 
 from plumbing.db import plumbing_tables
@@ -24,6 +24,17 @@ applications = Table(
     Column("current_step", JSON),  # where review says it is now
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # 0002: the applicant's own unit (unit_id is the unit that reviews first, R-3.5)
+    Column("own_unit_id", String(80)),
+    # 0002: the ID number, AES-GCM sealed, and its keyed hash for lookups (intake.pii)
+    Column("id_number_sealed", Text),
+    Column("person_hash", String(64), index=True),
+    Column("aid", JSON),  # R-1.3, R-3.5
+    Column("entrusted", JSON),  # R-1.3
+    Column("last_return", JSON),  # R-4.4: step, problems, submissions_left, reviewer
+    Column("supplement", JSON),  # R-4.5: request_id, items, deadline (open request)
+    Column("publicity", JSON),  # R-4.2: starts_on, ends_on, outcome
+    Column("result", JSON),  # R-6.1: outcome, stage, until
 )
 
 versions = Table(
@@ -32,6 +43,8 @@ versions = Table(
     Column("version", Integer, primary_key=True),
     Column("submitted_at", DateTime(timezone=True), nullable=False),
     Column("snapshot", JSON, nullable=False),  # immutable once written
+    Column("kind", String(20)),  # 0002: first | resubmission | supplement
+    Column("submitted_by", String(80)),  # 0002
 )
 
 attachments = Table(
@@ -48,6 +61,7 @@ attachments = Table(
     Column("reasons", JSON, nullable=False, default=list),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("checked_at", DateTime(timezone=True)),
+    Column("superseded_by", String(36)),  # 0002: the attachment that replaced this one
 )
 
 documents = Table(
@@ -81,4 +95,17 @@ seasons = Table(
     Column("id", String(20), primary_key=True),
     Column("document", Text, nullable=False),  # the season file as loaded (YAML)
     Column("loaded_at", DateTime(timezone=True), nullable=False),
+)
+
+# 0002: R-1.5 bars learned from review's sanction_imposed events
+bars = Table(
+    "bars", metadata,
+    Column("sanction_id", String(36), primary_key=True),
+    Column("subject", String(10), nullable=False),  # person | unit
+    Column("subject_key", String(80), nullable=False, index=True),  # person hash | unit id
+    Column("applicant_id", String(80), index=True),  # the platform's subject, for a person
+    Column("starts_on", Date, nullable=False),
+    Column("until", Date, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )

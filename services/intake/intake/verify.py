@@ -1,9 +1,156 @@
-"""The public verification of a printed document's QR code (issue #5, D-1).
+"""The public verification of a printed document's QR code (issue #5, D-1, R-5.1 "有水印为有效").
 
-Documented in openapi/verify.yaml.
+Every page of a rendered document carries its verification code (watermark and footer) and a
+QR code of ``<VERIFY_URL_BASE>/<code>?fp=<the fingerprint's first 16 hex digits>``. Anyone
+holding the paper — the committee at delivery (R-5.1), an employer later — opens that URL without
+logging in; the answer says which document the code belongs to: kind, version, season,
+application number, page count, fingerprint, and the applicant's name **masked** (no other
+personal data leaves through this door).
+
+How a false printout fails:
+* a made-up code → 404 ``DOCUMENT_UNKNOWN`` (codes are HMACs of the application, version and
+  kind under documents' secret: 50 bits, not guessable; the rate limit makes trying expensive);
+* a QR code regenerated for edited content, or copied from another version's pages, carries a
+  fingerprint prefix the stored document does not have → 409 ``DOCUMENT_ALTERED`` (the
+  fingerprint hashes what the document says, `documents.render.content_fingerprint`);
+* a printout whose text was edited around an intact QR code shows a name, application number,
+  version or page count that differ from the answer; the committee compares (and may open the
+  stored PDF through the authenticated application view).
+
+The code is checked for its format before any lookup (400 ``VERIFICATION_CODE_MALFORMED``), and
+each client address gets `VERIFY_BURST` requests at once and `VERIFY_RATE_PER_MINUTE` after that
+(429 ``RATE_LIMITED`` with Retry-After). Documented in openapi/verify.yaml.
 """
 from __future__ import annotations
 
+import hmac
+import math
+import re
+import time
+from collections import OrderedDict
+
+from nameko.extensions import DependencyProvider
+from nameko.web.handlers import http
+from sqlalchemy import func, select
+
+from contracts.errors import Refusal
+from intake import models as m
+from intake.web import endpoint, json_response, problem
+
+CODE_PATTERN = re.compile(r"[2-9A-HJ-NP-Z]{5}-[2-9A-HJ-NP-Z]{5}")  # documents.render's alphabet
+FINGERPRINT_PREFIX = re.compile(r"[0-9a-f]{16}")
+KIND_NAMES = {
+    "evaluation_form": "专业技术职务任职资格评审表",
+    "guarantee": "专业技术资格评审材料真实性保证书",
+    "exemption_form": "继续教育免试审批表",
+}
+
+
+def normalise_code(raw: str) -> str:
+    """The code as printed ("ABCDE-FGH23"), accepting lower case and a missing dash; anything
+    else is refused before it reaches the database."""
+    code = (raw or "").strip().upper()
+    if len(code) == 10 and "-" not in code:
+        code = f"{code[:5]}-{code[5:]}"
+    if not CODE_PATTERN.fullmatch(code):
+        raise Refusal("VERIFICATION_CODE_MALFORMED",
+                      "验证码格式不正确：应为10位字母数字（如 AB3CD-EF4GH），请核对纸质文件上的验证码",
+                      field="code")
+    return code
+
+
+def mask_name(name: str) -> str:
+    """"张三丰" -> "张**": the surname stays, one star per hidden character."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return "*" * len(name)
+    return name[0] + "*" * (len(name) - 1)
+
+
+def application_number(application_id: str) -> str:
+    """As documents prints it on every page (documents.duplicates.application_number)."""
+    return application_id[:8].upper()
+
+
+class TokenBuckets:
+    """Per-client request budget: `burst` at once, refilled at `per_second`. Bounded memory:
+    at most `max_clients` buckets, the least recently used forgotten first. Pure but for the
+    injected `now`."""
+
+    def __init__(self, per_second: float, burst: int, max_clients: int = 10_000,
+                 now=time.monotonic):
+        self.per_second, self.burst, self.max_clients, self.now = per_second, burst, max_clients, now
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+
+    def take(self, client: str) -> float:
+        """Spend one request for `client`: 0 when allowed, else the seconds until it would be."""
+        now = self.now()
+        tokens, since = self._buckets.pop(client, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - since) * self.per_second)
+        if tokens >= 1:
+            tokens -= 1
+            wait = 0.0
+        else:
+            wait = (1 - tokens) / self.per_second
+        self._buckets[client] = (tokens, now)
+        while len(self._buckets) > self.max_clients:
+            self._buckets.popitem(last=False)
+        return wait
+
+
+class VerifyRateLimit(DependencyProvider):
+    """One `TokenBuckets` per intake process (nameko makes a service instance per request)."""
+
+    def setup(self):
+        config = self.container.config
+        self.buckets = TokenBuckets(float(config.get("VERIFY_RATE_PER_MINUTE", 30)) / 60,
+                                    int(config.get("VERIFY_BURST", 10)))
+
+    def get_dependency(self, worker_ctx):
+        return self.buckets
+
 
 class VerifyEndpoints:
-    pass
+    verify_rate = VerifyRateLimit()
+
+    @http("GET", "/verify/<string:code>")
+    @endpoint
+    def verify_document(self, request, code):
+        """Public (no token): is this printed document genuine? (R-5.1)"""
+        wait = self.verify_rate.take(request.remote_addr or "unknown")
+        if wait:
+            response = problem(Refusal("RATE_LIMITED", "查询过于频繁，请稍后再试", status=429))
+            response.headers["Retry-After"] = str(math.ceil(wait))
+            return response
+        code = normalise_code(code)
+        prefix = request.args.get("fp")
+        if prefix is not None and not FINGERPRINT_PREFIX.fullmatch(prefix):
+            raise Refusal("FINGERPRINT_MALFORMED", "二维码内容不完整或格式不正确，请重新扫描",
+                          field="fp")
+        with self.db.session() as session:
+            doc = session.execute(select(m.documents).where(
+                m.documents.c.verification_code == code)).first()
+            if doc is None:
+                raise Refusal("DOCUMENT_UNKNOWN", "系统中没有此验证码对应的文件，该文件不是本系统出具的有效文件",
+                              status=404, field="code")
+            if prefix is not None and not hmac.compare_digest(doc.fingerprint[:16], prefix):
+                raise Refusal("DOCUMENT_ALTERED", "二维码与系统存档的文件不符，该纸质文件可能被改动，不能作为有效文件",
+                              status=409, field="fp")
+            app = session.execute(select(m.applications.c.season, m.applications.c.applicant)
+                                  .where(m.applications.c.id == doc.application_id)).one()
+            snapshot = session.execute(select(m.versions.c.snapshot).where(
+                m.versions.c.application_id == doc.application_id,
+                m.versions.c.version == doc.version)).scalar()
+            latest = session.execute(select(func.max(m.documents.c.version)).where(
+                m.documents.c.application_id == doc.application_id,
+                m.documents.c.kind == doc.kind)).scalar()
+        basic = ((snapshot or {}).get("sections") or {}).get("basic") or {}
+        name = basic.get("name") or (app.applicant or {}).get("name") or ""
+        return json_response({
+            "genuine": True, "verification_code": code, "kind": doc.kind,
+            "kind_name": KIND_NAMES.get(doc.kind, doc.kind), "version": doc.version,
+            "latest_version": latest, "superseded": latest > doc.version,
+            "season": app.season, "application_no": application_number(doc.application_id),
+            "applicant_name_masked": mask_name(name), "fingerprint": doc.fingerprint,
+            "pages": doc.pages, "rendered_at": doc.created_at,
+        }, headers={"Cache-Control": "no-store"})

@@ -194,3 +194,89 @@ def test_hamming_counts_differing_bits():
 def test_unknown_kind_is_a_programming_error():
     with pytest.raises(ValueError):
         check_attachment(jpeg(text_page()), "selfie")
+
+
+def _corrupt_jpeg() -> bytes:
+    """A JPEG whose header is sound and whose compressed data is noise."""
+    data = bytearray(jpeg(text_page()))
+    sos = data.index(b"\xff\xda")
+    for i in range(sos + 40, len(data) - 2, 7):
+        data[i] = 0xFF if data[i + 1] not in range(0xD0, 0xD8) else data[i]
+    return bytes(data)
+
+
+def _every_rejected_kind():
+    png = io.BytesIO()
+    text_page().save(png, "PNG")
+    whole = jpeg(text_page())
+    paper = Image.new("L", A4_150DPI, 245)
+    blank = Image.blend(paper, Image.effect_noise(A4_150DPI, 12), 0.1).convert("RGB")
+    return {
+        "truncated": (whole[: len(whole) // 2], "scan", REJECTED, "TRUNCATED", "重新上传"),
+        "corrupt": (_corrupt_jpeg(), "scan", REJECTED, "CORRUPT", "重新导出"),
+        "png_named_jpg": (png.getvalue(), "scan", REJECTED, "NOT_JPEG", "PNG图片"),
+        "pdf_named_jpg": (b"%PDF-1.4\n1 0 obj<<>>endobj\n", "scan", REJECTED, "NOT_JPEG", "PDF文档"),
+        "html_named_jpg": (b"<html><body>x</body></html>", "scan", REJECTED, "NOT_JPEG", "网页"),
+        "bomb": (_with_sof_size(jpeg(Image.new("RGB", (64, 64), "white")), 30_000, 30_000),
+                 "scan", REJECTED, "TOO_MANY_PIXELS", "缩小"),
+        "too_small": (jpeg(text_page((500, 700))), "scan", REJECTED, "TOO_SMALL", "重新扫描"),
+        "photo_not_one_inch": (jpeg(portrait((600, 413))), "photo", REJECTED,
+                               "PHOTO_PROPORTIONS", "裁剪"),
+        "photo_too_small": (jpeg(portrait((150, 210))), "photo", REJECTED, "TOO_SMALL", "295×413"),
+        "blank_page": (jpeg(blank), "scan", FLAGGED, "BLANK_PAGE", "请确认"),
+        "blurred": (jpeg(text_page().filter(ImageFilter.GaussianBlur(4))), "scan", FLAGGED,
+                    "BLURRED", "重新扫描"),
+    }
+
+
+@pytest.mark.parametrize("name", list(_every_rejected_kind()))
+def test_r3_2_every_refused_kind_of_file_has_a_reason_the_applicant_can_act_on(name):
+    """Each kind of bad file gets its own stable code and a Chinese message that says what to
+    do (请…), with the field path carried through."""
+    data, kind, verdict, code, hint = _every_rejected_kind()[name]
+    result = check_attachment(data, kind, field="attachments.0")
+    assert result.verdict == verdict and codes(result) == [code]
+    reason = result.reasons[0]
+    assert hint in reason.message and "请" in reason.message
+    assert reason.field == "attachments.0"
+    assert all("\u4e00" <= ch <= "\u9fff" for ch in reason.message[:2])  # Chinese, first to last
+
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=4096), st.sampled_from(["scan", "photo", "id_card"]))
+def test_arbitrary_bytes_get_a_verdict_never_an_exception(junk, kind):
+    """Malformed input cannot crash the check: whatever the bytes, a verdict comes back."""
+    result = check_attachment(junk, kind)
+    assert result.verdict in (ACCEPTED, REJECTED, FLAGGED)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(min_value=0, max_value=4000), st.binary(min_size=1, max_size=64))
+def test_damaged_jpeg_gets_a_verdict_never_an_exception(position, garbage):
+    data = bytearray(jpeg(text_page((900, 1200))))
+    position %= len(data)
+    data[position:position + len(garbage)] = garbage
+    result = check_attachment(bytes(data), "scan")
+    assert result.verdict in (ACCEPTED, REJECTED, FLAGGED)
+
+
+def test_two_different_pages_of_the_same_layout_are_not_duplicates():
+    """The 64-bit hash sees the layout (seeds 4 and 5 are 8 bits apart); the fine hash the
+    lines themselves."""
+    a = check_attachment(jpeg(text_page(seed=4)), "scan")
+    b = check_attachment(jpeg(text_page(seed=5)), "scan")
+    assert not is_duplicate(a.phash, b.phash, a_fine=a.fine_hash, b_fine=b.fine_hash)
+
+
+@pytest.mark.parametrize("variant", ["recompressed", "rescaled", "rotated_1_degree"])
+def test_same_page_altered_a_little_is_still_a_duplicate(variant):
+    page = text_page(seed=9)
+    altered = {"recompressed": lambda: jpeg(page, quality=50),
+               "rescaled": lambda: jpeg(page.resize((868, 1228)), quality=75),
+               "rotated_1_degree": lambda: jpeg(page.rotate(1, fillcolor=(248, 247, 243)))}
+    a = check_attachment(jpeg(page), "scan")
+    b = check_attachment(altered[variant](), "scan")
+    assert is_duplicate(a.phash, b.phash, a_fine=a.fine_hash, b_fine=b.fine_hash)

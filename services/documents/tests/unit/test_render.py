@@ -20,7 +20,8 @@ from reportlab.lib.pagesizes import A4
 from documents import fonts
 from documents.render import (SAMPLE_FORM, DocumentMeta, render_delivery_list,
                               render_evaluation_form, render_exemption_form, render_guarantee,
-                              render_publicity_notice, render_results_list, verification_code)
+                              render_publicity_notice, render_results_list, verification_code,
+                              content_fingerprint)
 
 SECRET = "test-secret"
 
@@ -127,7 +128,7 @@ def test_r5_1_every_page_has_a_qr_code_of_the_verify_url(name, tmp_path):
         png = tmp_path / f"page-{n:0{len(str(doc.pages))}d}.png"
         decoded = subprocess.run(["zbarimg", "-q", "--raw", str(png)], capture_output=True,
                                  text=True).stdout.strip()
-        assert decoded == meta.verify_url, f"page {n}"
+        assert decoded == f"{meta.verify_url}?fp={doc.fingerprint[:16]}", f"page {n}"
 
 
 @pytest.mark.parametrize("name", DOCUMENTS)
@@ -176,6 +177,24 @@ def test_same_input_gives_the_same_fingerprint():
     a = render_evaluation_form(SAMPLE_FORM, photo_jpeg=photo_jpeg(), meta=meta_for(1))
     b = render_evaluation_form(copy.deepcopy(SAMPLE_FORM), photo_jpeg=photo_jpeg(), meta=meta_for(1))
     assert a.pdf == b.pdf and a.fingerprint == b.fingerprint
+
+
+def test_fingerprint_is_known_before_drawing_and_printed_on_every_page():
+    """The QR code carries the fingerprint's prefix, so it cannot be a hash of the PDF bytes
+    (they contain the QR code): it is the hash of what the document says."""
+    doc = rendered("evaluation_form")
+    assert doc.fingerprint == content_fingerprint("evaluation_form", SAMPLE_FORM, meta_for(),
+                                                  photo_jpeg())
+    for text in page_texts(doc.pdf):
+        assert f"指纹 {doc.fingerprint[:16]}" in text
+
+
+def test_edited_content_or_another_photo_changes_the_fingerprint():
+    form = copy.deepcopy(SAMPLE_FORM)
+    form["basic"]["name"] = "王五"
+    base = content_fingerprint("evaluation_form", SAMPLE_FORM, meta_for(), photo_jpeg())
+    assert content_fingerprint("evaluation_form", form, meta_for(), photo_jpeg()) != base
+    assert content_fingerprint("evaluation_form", SAMPLE_FORM, meta_for(), None) != base
 
 
 def test_another_version_gets_another_code_and_fingerprint():

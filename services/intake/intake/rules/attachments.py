@@ -3,7 +3,8 @@
 Requirements are data (`_REQUIREMENTS`), some conditional on the application's answers; each
 produces `AttachmentRequirement(section, kind, label_zh, min_count)`. An attachment record is
 `{"section", "kind", "status"}` with status accepted | pending | flagged | rejected (documents'
-check verdicts, R-3.2; flagged waits for a person, so it counts as pending).
+check verdicts, R-3.2). `flagged` counts as accepted: contracts/events.py ATTACHMENT_CHECKED says
+a flagged attachment "is accepted for the applicant but shown to the committee".
 """
 from __future__ import annotations
 
@@ -119,6 +120,26 @@ _REQUIREMENTS = (
 )
 
 
+# Every (section, kind) an attachment may be uploaded as (R-3.3), whatever the answers.
+KNOWN_KINDS: dict[str, tuple[str, ...]] = {
+    "basic": ("id_card", "photo"),
+    "education": ("diploma", "degree_certificate", "chsi_report"),
+    "qualification": ("title_certificate", "qualification_document", "evaluation_form"),
+    "achievements": ("evidence",),
+    "publications": ("cover", "contents", "body", "stamped_work"),
+    "continuing_education": ("specialty_certificate", "public_certificate", "exemption_form",
+                             "exemption_proof"),
+    "assessments": ("assessment_form",),
+    "other": ("publicity_result", "authenticity_guarantee", "dispatching_approval",
+              "entrustment_letter", "other_proof"),
+}
+
+
+def is_known_kind(section: str, kind: str) -> bool:
+    """R-3.3: `kind` is an attachment `section` of the application can hold."""
+    return kind in KNOWN_KINDS.get(section, ())
+
+
 def required_attachments(application: dict, season: Season) -> list[AttachmentRequirement]:
     """R-3.3, R-3.4, R-3.5, R-1.3: the attachments this application needs, section by section."""
     return [req for rule in _REQUIREMENTS for req in rule(application, season)]
@@ -138,7 +159,7 @@ def attachment_problems(application: dict, attachments: Iterable[dict],
     for a in attachments:
         if a["status"] not in _STATUSES:
             raise ValueError(f"unknown attachment status {a['status']!r}")
-        status = "pending" if a["status"] == "flagged" else a["status"]
+        status = "accepted" if a["status"] == "flagged" else a["status"]
         counts = tally.setdefault((a["section"], a["kind"]), {})
         counts[status] = counts.get(status, 0) + 1
     problems = []

@@ -13,7 +13,7 @@ from typing import Any
 
 from contracts.errors import Problem
 from contracts.season import Season
-from intake.application_schema import (APPLICATION, BOOL, DATE, ENTRIES, ENUM, GROUP, HEADER, INT,
+from intake.application_schema import (APPLICATION, BASIC, BOOL, DATE, ENTRIES, ENUM, GROUP, HEADER, INT,
                                        NONE, TEXT, Field)
 from intake.rules.idcard import id_number_error
 
@@ -118,15 +118,15 @@ def _check_entries(spec, value, path, season, full) -> list[Problem]:
 def _check_text(spec, value, path, season, full) -> list[Problem]:
     if not isinstance(value, str):
         return [_wrong_type(spec, path, "文本")]
+    limit = spec.limit(season)
+    if limit is not None and len(value) > limit:  # len counts characters, not UTF-8 bytes
+        return [Problem(spec.too_long_code,
+                        f"“{spec.label_zh}”最多 {limit} 字，现有 {len(value)} 字", path)]
     if not full:
         return []
     if is_blank(value):
         return [Problem("FIELD_BLANK", f"“{spec.label_zh}”不能留空或含糊填写；没有内容请填“无”",
                         path)]
-    limit = spec.limit(season)
-    if limit is not None and len(value) > limit:  # len counts characters, not UTF-8 bytes
-        return [Problem(spec.too_long_code,
-                        f"“{spec.label_zh}”最多 {limit} 字，现有 {len(value)} 字", path)]
     return _FORMATS[spec.format](value, path) if spec.format else []
 
 
@@ -187,5 +187,24 @@ def validate_header(data: dict, season: Season) -> list[Problem]:
 
 
 def validate_draft_patch(patch: dict, season: Season) -> list[Problem]:
-    """A draft change: unknown fields and wrong types only; missing or blank fields are fine."""
+    """A draft change: unknown fields, wrong types and over-long texts (R-3.3 #9: a summary of
+    3001 characters is refused as soon as it is saved); missing or blank fields are fine."""
     return check(APPLICATION, patch, "", season, full=False)
+
+
+def validate_opening_sections(data: dict, season: Season) -> list[Problem]:
+    """Opening an application (R-3.1, N-8.5): section 1 (基本信息, who is applying) is checked
+    fully; the other sections may still be incomplete, but what is given must have the right
+    type and length. The header is `validate_header`'s; the full check runs at submission."""
+    sections = data.get("sections")
+    if sections is None:
+        return [Problem("FIELD_REQUIRED", "请填写“基本信息”", "sections.basic")]
+    if not isinstance(sections, dict):
+        return [Problem("WRONG_TYPE", "“申报内容”应为一组字段（对象）", "sections")]
+    problems = []
+    if sections.get("basic") is None:
+        problems.append(Problem("FIELD_REQUIRED", "请填写“基本信息”", "sections.basic"))
+    else:
+        problems += check(BASIC, sections["basic"], "sections.basic", season, full=True)
+    rest = {k: v for k, v in sections.items() if k != "basic"}
+    return problems + check(APPLICATION.member("sections"), rest, "sections", season, full=False)

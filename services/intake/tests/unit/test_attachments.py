@@ -95,7 +95,7 @@ def test_all_accepted_means_no_problem(app):
 def test_missing_rejected_and_pending_are_told_apart(app):
     records = [r for r in uploads(app) if r["kind"] not in ("photo", "id_card", "diploma")]
     records += [{"section": "basic", "kind": "id_card", "status": "rejected"},
-                {"section": "education", "kind": "diploma", "status": "flagged"}]
+                {"section": "education", "kind": "diploma", "status": "pending"}]
     problems = attachment_problems(app, records, SEASON)
     assert {(p.code, p.field) for p in problems} == {
         ("ATTACHMENT_MISSING", "attachments.basic.photo"),
@@ -118,3 +118,18 @@ def test_missing_counts_the_copies_still_needed(app):
 def test_unknown_status_is_a_bug_not_a_pass(app):
     with pytest.raises(ValueError):
         attachment_problems(app, [{"section": "basic", "kind": "photo", "status": "ok"}], SEASON)
+
+
+def test_a_flagged_attachment_counts_as_accepted(app):
+    """contracts.events ATTACHMENT_CHECKED: flagged is accepted for the applicant."""
+    records = [dict(r, status="flagged") if r["kind"] == "photo" else r for r in uploads(app)]
+    assert attachment_problems(app, records, SEASON) == []
+
+
+def test_every_required_kind_is_a_known_kind(app):
+    from intake.rules.attachments import is_known_kind
+    app["category"] = "aid_staff"
+    app["sections"]["continuing_education"]["exempt"] = True
+    app["sections"]["qualification"]["obtained_in_xinjiang"] = False
+    for req in required_attachments(app, SEASON):
+        assert is_known_kind(req.section, req.kind), req

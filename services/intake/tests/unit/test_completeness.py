@@ -71,7 +71,8 @@ def test_r3_3_each_assessment_year_is_reported(app):
 
 def test_r1_3_aid_category_is_checked_again_at_submission(app):
     app["category"] = "aid_staff"
-    app["aid"] = {"dispatching_unit": "江苏省某研究院", "assignment_start": "2019-03-01",
+    app["aid"] = {"dispatching_unit": "江苏省某研究院", "dispatching_unit_id": "unit-js-01",
+                  "assignment_start": "2019-03-01",
                   "still_on_assignment": True}
     assert codes(completeness(app, SEASON)) == {"AID_TOO_SHORT"}
 

@@ -46,7 +46,8 @@ def test_r1_1_arts_and_crafts_without_specialty_may_apply():
 
 
 def aid(start="2018-12-31", still=True):
-    return {"dispatching_unit": "江苏省某研究院", "assignment_start": start,
+    return {"dispatching_unit": "江苏省某研究院", "dispatching_unit_id": "unit-js-01",
+            "assignment_start": start,
             "still_on_assignment": still}
 
 
@@ -71,7 +72,8 @@ def test_r1_3_aid_staff_without_aid_details_is_refused():
 def test_r1_3_entrusted_needs_an_entrustment_letter():
     assert found(header(category="entrusted")) == {
         ("ENTRUSTMENT_LETTER_MISSING", "entrusted.letter_issuer")}
-    letter = {"letter_issuer": "military_political", "letter_issuer_name": "某军区政治工作部"}
+    letter = {"letter_issuer": "military_political", "letter_issuer_name": "某军区政治工作部",
+              "entrusting_org_id": "dept-mil-01"}
     assert found(header(category="entrusted", entrusted=letter)) == set()
 
 

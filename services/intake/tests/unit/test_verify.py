@@ -1,0 +1,52 @@
+"""The public verify endpoint's pure parts (intake/verify.py, R-5.1): code format, masked name,
+per-client rate limit."""
+import pytest
+
+from contracts.errors import Refusal
+from intake.verify import TokenBuckets, mask_name, normalise_code
+
+
+@pytest.mark.parametrize("raw, code", [("AB3CD-EF4GH", "AB3CD-EF4GH"), ("ab3cd-ef4gh", "AB3CD-EF4GH"),
+                                       ("AB3CDEF4GH", "AB3CD-EF4GH"), (" AB3CD-EF4GH ", "AB3CD-EF4GH")])
+def test_code_as_printed_or_typed_is_accepted(raw, code):
+    assert normalise_code(raw) == code
+
+
+@pytest.mark.parametrize("raw", ["", "AB3CD-EF4G", "AB0CD-EF4GH", "AB1CD-EF4GH", "ABICD-EF4GH",
+                                 "' OR 1=1 --", "AB3CD-EF4GH-XX", "A" * 500])
+def test_malformed_code_is_refused_before_any_lookup(raw):
+    with pytest.raises(Refusal) as refused:
+        normalise_code(raw)
+    assert refused.value.code == "VERIFICATION_CODE_MALFORMED" and refused.value.status == 400
+    assert "验证码" in refused.value.message
+
+
+@pytest.mark.parametrize("name, masked", [("张三", "张*"), ("阿依古丽·买买提", "阿*******"),
+                                          ("王", "*"), ("", "")])
+def test_only_the_surname_is_shown(name, masked):
+    assert mask_name(name) == masked
+
+
+class FakeTime:
+    def __init__(self):
+        self.t = 1000.0
+
+    def __call__(self):
+        return self.t
+
+
+def test_burst_then_refused_with_the_wait_then_refilled():
+    clock = FakeTime()
+    buckets = TokenBuckets(per_second=0.5, burst=3, now=clock)
+    assert [buckets.take("1.2.3.4") for _ in range(3)] == [0, 0, 0]
+    assert buckets.take("1.2.3.4") == pytest.approx(2.0)
+    assert buckets.take("5.6.7.8") == 0  # another client has its own budget
+    clock.t += 2.0
+    assert buckets.take("1.2.3.4") == 0
+
+
+def test_memory_is_bounded_by_forgetting_the_least_recent_client():
+    buckets = TokenBuckets(per_second=1, burst=1, max_clients=2, now=FakeTime())
+    for client in ("a", "b", "c"):
+        buckets.take(client)
+    assert list(buckets._buckets) == ["b", "c"]

@@ -1,0 +1,264 @@
+"""D-1, R-5.1, R-3.2 through the intake API: the 评审表 of a complete application, its QR code
+verified through the public endpoint, and every bad attachment shown with its reason.
+
+Needs poppler-utils (pdfinfo, pdffonts, pdftoppm) and zbar-tools (zbarimg): .ci/run and the
+Dockerfile install them. Set DOCUMENTS_PDF_OUT=<path> to keep the rendered PDF (docs/ shows its
+first page: `pdftoppm -png -r 80 -f 1 -l 1 -singlefile <pdf> docs/evaluation-form-page1`).
+"""
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+
+from plumbing.config import ROOT
+from plumbing.storage import make_client
+from tests.support import applications
+from tests.support.images import (jpeg, phone_photo_jpeg, photo_jpeg, portrait, scan_jpeg,
+                                  text_page)
+
+pytestmark = pytest.mark.system
+
+A4_POINTS = (595.28, 841.89)
+
+
+@pytest.fixture(scope="module")
+def loaded(system):
+    system.titles("load-season", str(ROOT / "seasons" / "2019.yaml"))
+    system.titles("load-orgs", str(ROOT / "deploy" / "sample" / "organisations.yaml"),
+                  service="review")
+    return system
+
+
+def tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:  # a system test never skips: CI installs poppler-utils and zbar-tools
+        pytest.fail(f"{name} is not installed (Debian: poppler-utils / zbar-tools)")
+    return path
+
+
+def attachments_for(app: dict) -> list[tuple[str, str]]:
+    """What the application needs, with the one-inch photo among it."""
+    needed = list(applications.required_attachments(app))
+    return needed if ("basic", "photo") in needed else needed + [("basic", "photo")]
+
+
+def submit_with_photo(api, token) -> dict:
+    """applications.submit_complete, with a real one-inch photo for kind `photo`."""
+    app = applications.body()
+    created = applications.create(api, token, app)
+    for section, kind in attachments_for(app):
+        data = photo_jpeg(seed=11) if kind == "photo" else scan_jpeg()
+        applications.upload(api, token, created["id"], section, kind, data)
+    path = f"/applications/{created['id']}"
+    checked = api.wait_for(path, token, lambda b: b["attachments"] and all(
+        a["status"] != "checking" for a in b["attachments"]), timeout=60)
+    assert all(a["status"] == "accepted" for a in checked["attachments"]), checked["attachments"]
+    r = api.call("POST", f"{path}/submit", token)
+    assert r.status_code == 202, r.text
+    return r.json()
+
+
+@pytest.fixture(scope="module")
+def form(loaded, tmp_path_factory):
+    """The rendered 评审表 of a complete application: (application, document, pdf, folder)."""
+    api = loaded.api
+    me = api.token("applicant-form-1", org=applications.UNIT, name="阿依古丽·买买提",
+                   email="ayguli@example.com")
+    app = submit_with_photo(api, me)
+    done = api.wait_for(f"/applications/{app['id']}", me, lambda b: b["documents"], timeout=90)
+    (doc,) = done["documents"]
+    s3 = make_client(loaded.s3)
+    bucket = loaded.s3["DOCUMENTS_BUCKET"]
+    (key,) = [o.object_name for o in s3.list_objects(bucket, prefix=f"2019/{app['id']}/v1/",
+                                                     recursive=True)]
+    pdf = s3.get_object(bucket, key).read()
+    folder = tmp_path_factory.mktemp("form")
+    (folder / "form.pdf").write_bytes(pdf)
+    if os.environ.get("DOCUMENTS_PDF_OUT"):
+        Path(os.environ["DOCUMENTS_PDF_OUT"]).write_bytes(pdf)
+    return app, doc, pdf, folder
+
+
+def test_d1_form_is_a4_with_an_even_page_count(form):
+    _, doc, pdf, folder = form
+    info = subprocess.run([tool("pdfinfo"), "-l", "999", str(folder / "form.pdf")],
+                          capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M)[1])
+    assert pages == doc["pages"] and pages % 2 == 0
+    sizes = re.findall(r"^Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", info, re.M)
+    assert len(sizes) == pages
+    for w, h in sizes:
+        assert (float(w), float(h)) == pytest.approx(A4_POINTS, abs=0.5)
+
+
+def test_every_font_is_embedded(form):
+    _, _, _, folder = form
+    out = subprocess.run([tool("pdffonts"), str(folder / "form.pdf")], capture_output=True,
+                         text=True, check=True).stdout.splitlines()[2:]
+    assert out, "no fonts listed"
+    for line in out:
+        assert re.search(r"\byes\s+yes\s+(yes|no)\s+\d+\s+\d+\s*$", line), line  # emb sub
+
+
+def test_chinese_text_is_extractable_and_correct(form):
+    app, doc, pdf, _ = form
+    pages = [p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages]
+    whole = "".join(pages).replace("\n", "")
+    for expected in ("专业技术职务任职资格评审表", "阿依古丽·买买提", "维吾尔族", "高级工程师",
+                     "工程系列", "纺织", "新疆乌鲁木齐", "单位推荐意见"):
+        assert expected in whole, expected
+    assert "650102198506150029" not in whole  # the ID number is printed masked
+    number = app["id"][:8].upper()
+    for n, text in enumerate(pages, 1):  # watermark, fingerprint and page number on every page
+        assert text.count(f"{number}  {doc['verification_code']}  2019年度") >= 10, n
+        assert f"指纹 {doc['fingerprint'][:16]}" in text, n
+        assert f"第 {n} 页 / 共 {doc['pages']} 页" in text, n
+
+
+def test_the_one_inch_photo_is_on_the_form(form):
+    _, _, pdf, _ = form
+    images = PdfReader(io.BytesIO(pdf)).pages[1].images  # 基本情况 follows the cover
+    assert len(images) == 1
+    photo = Image.open(io.BytesIO(images[0].data))
+    assert abs(photo.width / photo.height - 25 / 35) < 0.02
+
+
+def decoded_qr_codes(folder: Path, pages: int) -> list[str]:
+    subprocess.run([tool("pdftoppm"), "-png", "-r", "150", str(folder / "form.pdf"),
+                    str(folder / "page")], check=True)
+    found = []
+    for n in range(1, pages + 1):
+        png = folder / f"page-{n:0{len(str(pages))}d}.png"
+        found.append(subprocess.run([tool("zbarimg"), "-q", "--raw", str(png)],
+                                    capture_output=True, text=True).stdout.strip())
+    return found
+
+
+def test_r5_1_qr_on_every_page_is_verified_through_the_api(form, loaded):
+    app, doc, _, folder = form
+    urls = decoded_qr_codes(folder, doc["pages"])
+    assert len(set(urls)) == 1 and urls[0], urls
+    url = urlsplit(urls[0])
+    assert url.path == f"/verify/{doc['verification_code']}"
+    assert url.query == f"fp={doc['fingerprint'][:16]}"
+
+    r = loaded.api.call("GET", f"{url.path}?{url.query}")  # no token: a public endpoint
+    assert r.status_code == 200, r.text
+    answer = r.json()
+    assert answer["genuine"] is True
+    assert answer["fingerprint"] == doc["fingerprint"]
+    assert (answer["kind"], answer["version"], answer["season"]) == ("evaluation_form", 1, "2019")
+    assert answer["application_no"] == app["id"][:8].upper()
+    assert answer["applicant_name_masked"] == "阿*******"
+    assert answer["pages"] == doc["pages"] and answer["superseded"] is False
+    assert "阿依古丽" not in r.text and "650102" not in r.text and "@" not in r.text
+
+
+def test_forged_and_altered_printouts_fail_verification(form, loaded):
+    _, doc, _, _ = form
+    api = loaded.api
+    code, fp = doc["verification_code"], doc["fingerprint"][:16]
+
+    forged = "22222-22222" if code != "22222-22222" else "33333-33333"
+    r = api.call("GET", f"/verify/{forged}")
+    assert r.status_code == 404 and r.json()["code"] == "DOCUMENT_UNKNOWN"
+
+    # a QR code printed for edited content carries another fingerprint
+    other = ("0" if fp[0] != "0" else "1") + fp[1:]
+    r = api.call("GET", f"/verify/{code}?fp={other}")
+    assert r.status_code == 409 and r.json()["code"] == "DOCUMENT_ALTERED"
+
+    r = api.call("GET", "/verify/not-a-code")
+    assert r.status_code == 400 and r.json()["code"] == "VERIFICATION_CODE_MALFORMED"
+
+    r = api.call("GET", f"/verify/{code.lower()}")  # typed from the paper, lower case
+    assert r.status_code == 200 and r.json()["fingerprint"] == doc["fingerprint"]
+
+
+# ---- every bad attachment, with its reason, on the attachment (R-3.2) ---------------------------
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    text_page().save(out, "PNG")
+    return out.getvalue()
+
+
+BAD_FILES = {
+    # name: (kind, bytes, expected status, expected code)
+    "truncated.jpg": ("diploma", lambda: scan_jpeg()[:60_000], "rejected", "TRUNCATED"),
+    "scan.png.jpg": ("diploma", _png, "rejected", "NOT_JPEG"),
+    "report.pdf.jpg": ("diploma", lambda: b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
+                       "rejected", "NOT_JPEG"),
+    "page.html.jpg": ("diploma", lambda: b"<!DOCTYPE html><html><body>x</body></html>",
+                      "rejected", "NOT_JPEG"),
+    "tiny.jpg": ("diploma", lambda: jpeg(text_page((500, 700))), "rejected", "TOO_SMALL"),
+    "landscape-photo.jpg": ("photo", lambda: jpeg(portrait((600, 413))), "rejected",
+                            "PHOTO_PROPORTIONS"),
+    "blank.jpg": ("diploma", lambda: jpeg(Image.new("RGB", (1240, 1754), (246, 246, 244))),
+                  "flagged", "BLANK_PAGE"),
+}
+
+
+def test_r3_2_every_bad_file_shows_its_reason_on_the_attachment(loaded):
+    api = loaded.api
+    me = api.token("applicant-bad-files", org=applications.UNIT)
+    app = applications.create(api, me)
+    uploaded = {}
+    for name, (kind, make, _, _) in BAD_FILES.items():
+        r = api.call("PUT", f"/applications/{app['id']}/attachments/basic/{kind}", me,
+                     data=make(), headers={"Content-Type": "image/jpeg", "X-Filename": name})
+        assert r.status_code == 201, r.text
+        uploaded[r.json()["id"]] = name
+    body = api.wait_for(f"/applications/{app['id']}", me, lambda b: len(b["attachments"]) == len(
+        BAD_FILES) and all(a["status"] != "checking" for a in b["attachments"]), timeout=90)
+    for attachment in body["attachments"]:
+        name = uploaded[attachment["id"]]
+        _, _, status, code = BAD_FILES[name]
+        assert attachment["status"] == status, (name, attachment)
+        assert [r["code"] for r in attachment["reasons"]] == [code], (name, attachment)
+        assert "请" in attachment["reasons"][0]["message"], name  # says what to do, in Chinese
+    r = api.call("POST", f"/applications/{app['id']}/submit", me)
+    assert r.status_code != 202  # nothing of this goes forward
+
+
+def test_r3_2_exif_rotated_phone_photo_is_stored_upright_without_gps(loaded):
+    api = loaded.api
+    me = api.token("applicant-phone-photo", org=applications.UNIT)
+    app = applications.create(api, me)
+    upright = portrait((413, 579), seed=3)
+    upright.paste((255, 0, 0), (0, 0, 60, 60))  # a red mark at the top left, as seen
+    data = phone_photo_jpeg(upright)
+    assert b"PhoneMaker" in data and Image.open(io.BytesIO(data)).size == (579, 413)
+    attachment = applications.upload(api, me, app["id"], "basic", "photo", data)
+    body = api.wait_for(f"/applications/{app['id']}", me,
+                        lambda b: b["attachments"][0]["status"] != "checking", timeout=60)
+    assert body["attachments"][0]["status"] == "accepted", body["attachments"]
+
+    s3 = make_client(loaded.s3)
+    stored = s3.get_object(loaded.s3["ATTACHMENTS_BUCKET"],
+                           f"checked/{app['id']}/{attachment['id']}.jpg").read()
+    clean = Image.open(io.BytesIO(stored))
+    assert clean.size == (413, 579)  # portrait, as the phone showed it
+    red, green, blue = clean.convert("RGB").getpixel((20, 20))
+    assert red > 200 and green < 60 and blue < 60
+    assert not clean.getexif() and b"Exif" not in stored and b"PhoneMaker" not in stored
+
+
+def test_verify_is_rate_limited_per_client(form, loaded):
+    """Last in this module: it spends this client's budget."""
+    api = loaded.api
+    statuses = [api.call("GET", "/verify/22222-22223").status_code for _ in range(20)]
+    assert 429 in statuses and statuses[0] == 404
+    limited = api.call("GET", "/verify/22222-22223")
+    assert limited.status_code == 429 and limited.json()["code"] == "RATE_LIMITED"
+    assert int(limited.headers["Retry-After"]) >= 1
