@@ -534,36 +534,23 @@ class NotifyService(HealthMixin):
         return policy.rate_limit_wait(now, list(recent), limits)
 
     def _remember(self, tx, contact: dict) -> None:
-        table = m.contacts
+        """Keep the latest contact of a person (upsert: two events about one person may be
+        handled at the same moment)."""
         values = {k: contact.get(k) or None for k in ("name", "email", "phone")}
         values["channel"] = contact.get("channel") if contact.get("channel") in CHANNELS else None
         values["updated_at"] = self.clock()
-        found = tx.session.execute(select(table.c.person_id).where(
-            table.c.person_id == contact["person_id"])).first()
-        if found:
-            tx.session.execute(update(table).where(
-                table.c.person_id == contact["person_id"]).values(**values))
-        else:
-            tx.session.execute(table.insert().values(person_id=contact["person_id"], **values))
+        _upsert(tx.session, m.contacts, {"person_id": contact["person_id"]}, values)
 
     def _upsert_application(self, tx, payload: dict, person_id: str) -> None:
-        values = {"person_id": person_id, "season": payload["season"],
-                  "series": payload.get("series"), "level": payload.get("level"),
-                  "status": "active", "updated_at": self.clock()}
-        found = tx.session.execute(select(m.applications.c.application_id).where(
-            m.applications.c.application_id == payload["application_id"])).first()
-        if found:
-            tx.session.execute(update(m.applications).where(
-                m.applications.c.application_id == payload["application_id"]).values(**values))
-        else:
-            tx.session.execute(m.applications.insert().values(
-                application_id=payload["application_id"], **values))
+        _upsert(tx.session, m.applications, {"application_id": payload["application_id"]},
+                {"person_id": person_id, "season": payload["season"],
+                 "series": payload.get("series"), "level": payload.get("level"),
+                 "status": "active", "updated_at": self.clock()})
 
     def _remember_org(self, tx, org_id: str, name: str) -> None:
         if not org_id or not name:
             return
-        tx.session.execute(m.organisations.delete().where(m.organisations.c.org_id == org_id))
-        tx.session.execute(m.organisations.insert().values(org_id=org_id, name=name))
+        _upsert(tx.session, m.organisations, {"org_id": org_id}, {"name": name})
 
     def _org_names(self, tx) -> dict[str, str]:
         return {r.org_id: r.name for r in tx.session.execute(select(m.organisations)).all()}
@@ -596,6 +583,13 @@ class NotifyService(HealthMixin):
 
     def _portal(self) -> str:
         return str(self.config.get("PORTAL_URL") or "")
+
+
+def _upsert(session, table, key: dict, values: dict) -> None:
+    """Insert the row, or update it when its key exists; no read-then-insert race."""
+    session.execute(insert_ignoring_duplicates(_dialect(session), table, **key, **values))
+    where = and_(*(table.c[k] == v for k, v in key.items()))
+    session.execute(update(table).where(where).values(**values))
 
 
 def _dialect(session) -> str:

@@ -9,30 +9,44 @@ from datetime import datetime, timedelta, timezone
 import eventlet
 import pytest
 from nameko.amqp.publish import Publisher
+from nameko.testing.services import entrypoint_hook
 from sqlalchemy import create_engine, select
 
 from contracts import events
 from notify import models as m
 from notify.service import NotifyService
 from plumbing import migrations, topology
+from tests.support.infra import free_port
 
 pytestmark = pytest.mark.service
 
 
 @pytest.fixture
-def notify(container_factory, make_database, isolated_broker_uri, tmp_path):
-    url = make_database(f"notify{int(time.time() * 1000) % 10**8}")
-    migrations.upgrade("notify", url)
-    clock_file = tmp_path / "clock"
-    clock_file.write_text("0")
-    container = container_factory(NotifyService, {
-        "AMQP_URI": isolated_broker_uri, "DATABASE_URL": url, "OUTBOX_POLL_SECONDS": 0.2,
-        "CLOCK_OFFSET_FILE": str(clock_file), "NOTIFY_TICK_SECONDS": 0.2,
-        "MAIL_BACKEND": "log", "SMS_BACKEND": "log", "SMS_RATE_LIMITS": "1/60"})
-    container.start()
-    engine = create_engine(url)
-    yield container, engine, clock_file, isolated_broker_uri
-    engine.dispose()
+def make_notify(container_factory, make_database, isolated_broker_uri, tmp_path):
+    engines = []
+
+    def make(**overrides):
+        url = make_database(f"notify{int(time.time() * 1000) % 10**8}")
+        migrations.upgrade("notify", url)
+        clock_file = tmp_path / "clock"
+        clock_file.write_text("0")
+        container = container_factory(NotifyService, {
+            "AMQP_URI": isolated_broker_uri, "DATABASE_URL": url, "OUTBOX_POLL_SECONDS": 0.2,
+            "CLOCK_OFFSET_FILE": str(clock_file), "NOTIFY_TICK_SECONDS": 0.2,
+            "NOTIFY_RETRY_BASE_SECONDS": 0.1, "NOTIFY_RETRY_CAP_SECONDS": 0.2,
+            "MAIL_BACKEND": "log", "SMS_BACKEND": "log", "SMS_RATE_LIMITS": "1/60",
+            **overrides})
+        container.start()
+        engines.append(create_engine(url))
+        return container, engines[-1], clock_file, isolated_broker_uri
+    yield make
+    for engine in engines:
+        engine.dispose()
+
+
+@pytest.fixture
+def notify(make_notify):
+    return make_notify()
 
 
 def publish(uri, event, **fields) -> dict:
@@ -89,6 +103,7 @@ def test_an_answered_supplement_request_sends_no_reminder(notify):
     deadline = datetime.now(timezone.utc) + timedelta(hours=48)
     publish(uri, events.SUPPLEMENT_REQUESTED, application_id=app_id, season="2019",
             request_id="req-2", deadline=deadline.isoformat(), items=["考核表"], reviewer={})
+    assert wait_rows(engine, select(m.supplement_requests), 1)
     answer = {**submitted(app_id, person="a-svc-2"), "version": 2, "kind": "supplement"}
     publish(uri, events.APPLICATION_SUBMITTED, **answer)
     rows = wait_rows(engine, select(m.supplement_requests).where(
@@ -135,3 +150,69 @@ def test_the_sms_rate_limit_per_recipient_defers_instead_of_sending(notify):
     rows = wait_rows(engine, select(m.sends).where(m.sends.c.template == "returned",
                                                    m.sends.c.status == "sent"), 1)
     assert rows and rows[0].channel == "sms"
+
+
+def test_a_send_interrupted_while_calling_the_provider_is_resolved_with_the_same_key(notify):
+    """A crash after the claim and before the outcome leaves a send `sending`: once its lease is
+    over it is recorded as `unknown` and sent again with the same provider key (Message-ID)."""
+    container, engine, clock_file, uri = notify
+    now = datetime.now(timezone.utc)
+    with engine.begin() as c:
+        c.execute(m.contacts.insert().values(person_id="p-crash", name="赵六",
+                                             email="zhao@example.org", updated_at=now))
+        c.execute(m.sends.insert().values(
+            id="s-crash", idempotency_key="k-crash", event_id="e-crash", application_id="app-c",
+            recipient_id="p-crash", template="withdrawn", channel="email", status="sending",
+            attempts=0, channel_attempts=0, provider_key="pk-crash", created_at=now,
+            claimed_at=now - timedelta(minutes=10), next_attempt_at=now,
+            variables={"applicant_name": "赵六", "season": "2019", "application_ref": "APPC",
+                       "portal_url": ""}))
+    rows = wait_rows(engine, select(m.sends).where(m.sends.c.id == "s-crash",
+                                                   m.sends.c.status == "sent"), 1)
+    assert rows and rows[0].provider_id == "log:pk-crash"
+    with engine.connect() as c:
+        tries = c.execute(select(m.attempts).where(m.attempts.c.send_id == "s-crash")
+                          .order_by(m.attempts.c.at)).all()
+    assert [(a.outcome, a.code) for a in tries] == [("unknown", "INTERRUPTED"), ("sent", "OK")]
+
+
+def test_sms_failing_past_its_retries_falls_back_to_email(make_notify):
+    """The preferred channel (sms) fails transiently until its retries run out (the provider
+    refuses connections): the same notice goes out by email."""
+    container, engine, clock_file, uri = make_notify(
+        SMS_BACKEND="aliyun", SMS_ENDPOINT=f"http://127.0.0.1:{free_port()}/",
+        SMS_ACCESS_KEY_ID="k", SMS_ACCESS_KEY_SECRET="s", SMS_SIGN_NAME="职称评审",
+        NOTIFY_MAX_ATTEMPTS=2)
+    app_id = str(uuid.uuid4())
+    payload = submitted(app_id, person="a-svc-5", phone="13800000005", email="e@example.org")
+    payload["applicant"]["channel"] = "sms"
+    publish(uri, events.APPLICATION_SUBMITTED, **payload)
+    rows = wait_rows(engine, select(m.sends).where(m.sends.c.status == "sent"), 1)
+    assert rows and rows[0].channel == "email"
+    with engine.connect() as c:
+        tries = c.execute(select(m.attempts).where(m.attempts.c.send_id == rows[0].id)
+                          .order_by(m.attempts.c.at)).all()
+    assert [(a.channel, a.outcome) for a in tries] == [
+        ("sms", "transient"), ("sms", "transient"), ("email", "sent")]
+    assert tries[0].address_masked == "138****0005"
+
+
+def test_an_administrator_saves_a_template_only_with_the_events_variables(notify, caplog):
+    container, engine, clock_file, uri = notify
+    with entrypoint_hook(container, "save_template") as save:
+        refused = save("returned", "email", "{applicant_name}：{unknown_thing}", "退回通知", None,
+                       "admin-1")
+        assert refused["__refusal__"]["code"] == "TEMPLATE_VARIABLE_UNKNOWN"
+        assert refused["__refusal__"]["field"] == "templates.returned.email.body"
+        saved = save("returned", "email", "{applicant_name}：共 {problem_count} 项需修改",
+                     "新标题 {application_ref}", None, "admin-1")
+    assert saved["subject"] == "新标题 {application_ref}"
+    app_id = str(uuid.uuid4())
+    publish(uri, events.APPLICATION_SUBMITTED, **submitted(app_id, person="a-svc-6"))
+    with caplog.at_level("INFO", logger="notify.channels"):
+        publish(uri, events.APPLICATION_RETURNED, application_id=app_id, season="2019",
+                step="committee", problems=["缺少考核表"], submissions_used=1,
+                submissions_left=2, reviewer={})
+        wait_rows(engine, select(m.sends).where(m.sends.c.template == "returned",
+                                                m.sends.c.status == "sent"), 1)
+    assert f"[新标题 {app_id[:8].upper()}] 张三：共 1 项需修改" in caplog.text
