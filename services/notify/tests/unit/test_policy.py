@@ -159,3 +159,35 @@ def test_limits_as_an_environment_variable_writes_them():
     assert parse_limit_text("1/60, 5/3600") == (RateLimit(1, timedelta(minutes=1)),
                                                RateLimit(5, timedelta(hours=1)))
     assert parse_limit_text("") == ()
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(outcomes=st.lists(st.sampled_from(["transient", "permanent"]), min_size=1, max_size=40),
+       order=st.sampled_from([["email"], ["sms"], ["sms", "email"], ["email", "sms"]]),
+       max_attempts=st.integers(1, 6))
+def test_a_send_always_ends_within_its_budget_and_never_retries_a_permanent_failure(
+        outcomes, order, max_attempts):
+    """Whatever the providers answer, a send is tried at most `max_attempts` times per channel,
+    each channel once in order, and a permanent failure is never tried again on its channel."""
+    channel, tries, used = order[0], 0, []
+    status = "pending"
+    for outcome in outcomes:
+        used.append(channel)
+        tries += 1
+        failure = (TransientFailure if outcome == "transient" else PermanentFailure)("X")
+        step = after_failure(failure, channel, tries, order, max_attempts, AT, BASE, CAP, Half())
+        status = step.status
+        if status != "pending":
+            break
+        if step.channel != channel:
+            channel, tries = step.channel, 0
+            assert step.at == AT  # the fallback goes at once
+        else:
+            assert outcome == "transient" and step.at >= AT
+    for c in order:
+        assert used.count(c) <= max_attempts
+    assert used == sorted(used, key=order.index)  # each channel once, in order
+    if status in ("failed", "dead"):
+        assert used[-1] == order[-1]
