@@ -270,6 +270,12 @@ class NotifyService(HealthMixin):
             stale = session.execute(select(m.sends).where(and_(
                 m.sends.c.status == "sending", m.sends.c.claimed_at < now - lease))).all()
         for send in stale:
+            with self.db.transaction() as tx:  # one replica resolves it, not each of them
+                taken = tx.session.execute(update(m.sends).where(and_(
+                    m.sends.c.id == send.id, m.sends.c.status == "sending",
+                    m.sends.c.claimed_at == send.claimed_at)).values(claimed_at=now)).rowcount
+            if taken != 1:
+                continue
             log.warning("send %s was interrupted while sending; resolving it", send.id)
             self._record(send, now, send.address_masked, TransientFailure(
                 "INTERRUPTED", "进程在调用服务商时中断，服务商可能已收到"), outcome="unknown")
