@@ -588,7 +588,9 @@ class NotifyService(HealthMixin):
                 "phone": row.phone, "channel": row.channel}
 
     def _portal(self) -> str:
-        return str(self.config.get("PORTAL_URL") or "")
+        """The platform's address for the link in messages (`PORTAL_URL`, set by the
+        deployment: no default could be right)."""
+        return str(self.config.get("PORTAL_URL") or "见所在单位通知")
 
 
 def _upsert(session, table, key: dict, values: dict) -> None:

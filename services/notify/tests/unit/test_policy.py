@@ -158,7 +158,7 @@ def test_with_no_channel_left_a_send_is_failed_or_dead():
 def test_limits_as_an_environment_variable_writes_them():
     assert parse_limit_text("1/60, 5/3600") == (RateLimit(1, timedelta(minutes=1)),
                                                RateLimit(5, timedelta(hours=1)))
-    assert parse_limit_text("") == ()
+    assert parse_limit_text("") == parse_limit_text("none") == ()
 
 
 from hypothesis import given, strategies as st  # noqa: E402
