@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import random
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -588,9 +589,10 @@ class NotifyService(HealthMixin):
                 "phone": row.phone, "channel": row.channel}
 
     def _portal(self) -> str:
-        """The platform's address for the link in messages (`PORTAL_URL`, set by the
-        deployment: no default could be right)."""
-        return str(self.config.get("PORTAL_URL") or "见所在单位通知")
+        """The platform's address for the link in messages: `PORTAL_URL` from the config or
+        the environment, set by the deployment (no default could be right)."""
+        return str(self.config.get("PORTAL_URL") or os.environ.get("PORTAL_URL")
+                   or "见所在单位通知")
 
 
 def _upsert(session, table, key: dict, values: dict) -> None:
