@@ -172,7 +172,7 @@ class NotifyService(HealthMixin):
         """R-4.4, N-8.5: every problem at once, and the submissions left."""
         def build(tx):
             contact = self._applicant(tx, payload["application_id"])
-            return [messages.returned(payload, contact, self._portal())]
+            return [messages.returned(payload, contact, self._portal(), self._org_names(tx))]
         self._handle(payload, "review.application_returned", build)
 
     @subscribe(events.SUPPLEMENT_REQUESTED)
@@ -187,7 +187,8 @@ class NotifyService(HealthMixin):
                 person_id=contact["person_id"], items=payload["items"],
                 deadline=datetime.fromisoformat(payload["deadline"]), status="open",
                 created_at=self.clock()))
-            return [messages.supplement_requested(payload, contact, self._portal())]
+            return [messages.supplement_requested(payload, contact, self._portal(),
+                                                  self._org_names(tx))]
         self._handle(payload, "review.supplement_requested", build)
 
     @subscribe(events.APPLICATION_ABANDONED)

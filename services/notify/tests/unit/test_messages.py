@@ -100,3 +100,14 @@ def test_results_publicity_and_abandonment_render_in_chinese():
     gone = events.make(events.APPLICATION_ABANDONED, application_id=APP, season="2019",
                        request_id="r", deadline="2019-10-17T02:00:00+00:00")
     assert "视为放弃" in rendered(messages.abandoned(gone, APPLICANT)).subject
+
+
+def test_the_returning_organisation_is_named_when_its_task_told_notify_its_name():
+    """R-4.1: who returned it; review's reviewer carries the org id, task_opened its name."""
+    payload = events.make(events.APPLICATION_RETURNED, application_id=APP, season="2019",
+                          step="committee", submissions_used=1, submissions_left=2,
+                          problems=["缺少考核表"],
+                          reviewer={"person_id": "s", "org_id": "committee-textile"})
+    notice = messages.returned(payload, APPLICANT, "", {"committee-textile": "纺织专业评审委员会"})
+    assert "经纺织专业评审委员会审核被退回" in rendered(notice).body
+    assert messages.returned(payload, APPLICANT, "").variables["returned_by"] == "评委会"
