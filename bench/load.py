@@ -29,11 +29,10 @@ def prepare(base: str, n: int, tag: str, workers: int = 6) -> list[tuple[str, st
         api = getattr(local, "api", None) or Api(base)
         local.api = api
         token = applicant_token(api, i, tag)
-        body = unique_body()
+        body = applications.for_token(token, unique_body())
         created = applications.create(api, token, body)
         applications.upload_all(api, token, created["id"], body)
-        # every applicant uploads the same generated images, so documents flags them as
-        # duplicates across applicants; flagged counts as accepted (ATTACHMENT_CHECKED)
+        # flagged (a heuristic's doubt) counts as accepted (contracts ATTACHMENT_CHECKED)
         api.wait_for(f"/applications/{created['id']}", token, lambda b: b["attachments"] and all(
             a["status"] in ("accepted", "flagged") for a in b["attachments"]), timeout=300)
         return created["id"], token

@@ -25,7 +25,7 @@ def upload_20mb(stack: Stack) -> dict:
     api = stack.cluster.api
     pid = stack.cluster.procs["intake"].pid
     token = applicant_token(api, 0, "mem")
-    app = applications.create(api, token, unique_body())
+    app = applications.create(api, token, applications.for_token(token, unique_body()))
     data = big_jpeg()
     time.sleep(1)
     before = proc_status(pid, "VmRSS")
