@@ -99,7 +99,8 @@ def run(stack: Stack, quick: bool, spy=None, n_submit: int | None = None) -> dic
     duration = 5 if quick else 15
     base = stack.cluster.api.base
     n_submit = n_submit or CLIENTS * (2 if quick else 4)
-    ready = prepare(base, n_submit + CLIENTS, "api")
+    stats = {}
+    ready = prepare(base, n_submit + CLIENTS, "api", stack=stack, stats=stats)
     readers, to_submit = ready[:CLIENTS], ready[CLIENTS:]
 
     def status_read(w, i):
@@ -116,7 +117,7 @@ def run(stack: Stack, quick: bool, spy=None, n_submit: int | None = None) -> dic
 
     bare = BareServer(stack)
     try:
-        return _measure(bare, base, status_read, submit, duration, to_submit, spy)
+        return {**stats, **_measure(bare, base, status_read, submit, duration, to_submit, spy)}
     finally:
         bare.close()
 

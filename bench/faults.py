@@ -41,7 +41,8 @@ def restart_postgresql(log) -> None:
 
 def run(stack: Stack, quick: bool, full: bool, rate: float, n: int, log=print) -> dict:
     base = stack.cluster.api.base
-    ready = prepare(base, n, "faults")
+    stats = {}
+    ready = prepare(base, n, "faults", stack=stack, stats=stats)
     mail = MailIndex(stack.cluster.mailbox)
     sub = Submitter(base, ready, rate)
     submitting = threading.Thread(target=sub.run)
@@ -83,7 +84,7 @@ def run(stack: Stack, quick: bool, full: bool, rate: float, n: int, log=print) -
             consistent += 1
     lost = [a for r, a in refs.items() if r not in by_ref]
     duplicated = [a for r, a in refs.items() if len(by_ref.get(r, [])) > 1]
-    return {"dead_lettered": stack.dead_letters(accepted), "faults": done_faults, "skipped": skipped, "offered": n,
+    return {**stats, "dead_lettered": stack.dead_letters(accepted), "faults": done_faults, "skipped": skipped, "offered": n,
             "submitted": len(accepted),
             "refused_during_faults": {a: s for a, s in sub.status.items() if s != 202},
             "completed": len(refs) - len(lost), "consistent": consistent,

@@ -20,25 +20,59 @@ def applicant_token(api: Api, n: int, tag: str) -> str:
                      email=f"applicant-{tag}-{n}@example.org")
 
 
-def prepare(base: str, n: int, tag: str, workers: int = 6) -> list[tuple[str, str]]:
-    """n applications ready to submit (created, attachments uploaded and accepted):
-    [(application_id, token)]."""
+def _settled(b) -> bool:
+    # flagged (a heuristic's doubt) counts as accepted (contracts ATTACHMENT_CHECKED)
+    return bool(b["attachments"]) and all(a["status"] in ("accepted", "flagged")
+                                          for a in b["attachments"])
+
+
+def prepare(base: str, n: int, tag: str, workers: int = 6, stack=None, stats=None,
+            timeout: float = 120) -> list[tuple[str, str]]:
+    """n applications ready to submit (created, every required attachment uploaded and checked):
+    [(application_id, token)]. An application whose checks did not come back in `timeout`
+    (an event dead-lettered on the way, say) gets its dead letters replayed once, as an operator
+    would (`titles deadletters replay`); those still unchecked are left out and counted in
+    `stats` (prepare_stuck, prepare_dead_lettered)."""
     local = threading.local()
 
+    def api_of():
+        if getattr(local, "api", None) is None:
+            local.api = Api(base)
+        return local.api
+
     def one(i):
-        api = getattr(local, "api", None) or Api(base)
-        local.api = api
+        api = api_of()
         token = applicant_token(api, i, tag)
         body = applications.for_token(token, unique_body())
         created = applications.create(api, token, body)
-        applications.upload_all(api, token, created["id"], body)
-        # flagged (a heuristic's doubt) counts as accepted (contracts ATTACHMENT_CHECKED)
-        api.wait_for(f"/applications/{created['id']}", token, lambda b: b["attachments"] and all(
-            a["status"] in ("accepted", "flagged") for a in b["attachments"]), timeout=300)
+        for section, kind in applications.required_attachments(body):
+            applications.upload(api, token, created["id"], section, kind)
         return created["id"], token
 
+    def checked(item, seconds):
+        api, (app_id, token) = api_of(), item
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            r = api.call("GET", f"/applications/{app_id}", token)
+            if r.status_code == 200 and _settled(r.json()):
+                return True
+            time.sleep(0.3)
+        return False
+
     with ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(one, range(n)))
+        made = list(pool.map(one, range(n)))
+        ok = list(pool.map(lambda it: checked(it, timeout), made))
+        stuck = [it for it, good in zip(made, ok) if not good]
+        if stuck and stack is not None:
+            dead = stack.dead_letters(a for a, _ in stuck)
+            if stats is not None:
+                stats["prepare_dead_lettered"] = dead
+            stack.replay_dead_letters()
+            again = list(pool.map(lambda it: checked(it, 60), stuck))
+            stuck = [it for it, good in zip(stuck, again) if not good]
+    if stats is not None:
+        stats["prepare_stuck"] = len(stuck)
+    return [it for it in made if it not in stuck]
 
 
 class Submitter:

@@ -97,8 +97,10 @@ def run(stack: Stack, quick: bool, rate: float, n: int, spy=None) -> dict:
     clients: the sustained throughput (first submit → last mail)."""
     base = stack.cluster.api.base
     t = time.time()
-    ready = prepare(base, 2 * n, "pipe")
-    result = {"n": n, "rate_offered": rate, "prepare_s": time.time() - t}
+    result = {"n": n, "rate_offered": rate}
+    ready = prepare(base, 2 * n, "pipe", stack=stack, stats=result)
+    result["prepare_s"] = time.time() - t
+    n = len(ready) // 2
     result["fixed_rate"] = _flow(stack, ready[:n], rate)
     if spy:
         spy("pipeline_saturated", max(5.0, n / 10))

@@ -14,6 +14,11 @@ def rows(results: dict) -> list[dict]:
     for name, sec in s.items():
         if "error" in sec:
             out.append(_row(name, "FAILED", sec["error"][:70]))
+    for name, sec in s.items():
+        if sec.get("prepare_stuck") or sec.get("prepare_dead_lettered"):
+            dead = sum(v for v in (sec.get("prepare_dead_lettered") or {}).values() if v > 0)
+            out.append(_row(name, "preparing: dead-lettered / left out", f"{dead}/"
+                            f"{sec.get('prepare_stuck', 0)}", target="0/0", met=False))
     c = s.get("checks", {})
     for kind in ("a4_scan", "phone_upright", "phone_rotated"):
         if kind in c:

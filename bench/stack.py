@@ -95,6 +95,10 @@ class Stack(contextlib.ExitStack):
                          in ids)
         return out
 
+    def replay_dead_letters(self) -> None:
+        for s in SERVICES:
+            self.cluster.titles("deadletters", "replay", s, service=s, check=False)
+
     def restart(self, service: str, kill: bool = True):
         """kill -9 (or stop) one service and start it again; returns once it answers health."""
         self.cluster.stop(service, kill=kill)
