@@ -13,6 +13,8 @@
   titles audit verify                 check review's hash-chained audit trail (R-4.1); exit 1
                                       and name the first bad entry when one was edited
   titles audit export [--format json|csv|xlsx] [--out FILE]   the audit trail (R-4.1)
+  titles export tasks|results|paper|sanctions [--org ID] [--format json|csv|xlsx] [--out FILE]
+                                      review's lists for offices that work in spreadsheets
   titles token --role R --sub S [--org O]   a development bearer token (HS256 secret only)
   titles run-local                    run everything as local processes (no Docker)
 """
@@ -57,6 +59,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("file")
     p = sub.add_parser("load-calendar")
     p.add_argument("file")
+    p = sub.add_parser("export")
+    p.add_argument("kind", choices=("tasks", "results", "paper", "sanctions"))
+    p.add_argument("--org")
+    p.add_argument("--format", choices=("json", "csv", "xlsx"), default="json")
+    p.add_argument("--out")
     p = sub.add_parser("audit")
     p.add_argument("action", choices=("verify", "export"))
     p.add_argument("--format", choices=("json", "csv", "xlsx"), default="json")
@@ -130,6 +137,9 @@ def _dispatch(args) -> int:
                               days), ensure_ascii=False))
     elif args.command == "audit":
         return _audit(args)
+    elif args.command == "export":
+        rows = _rpc("review", "export_list", args.kind, args.org)
+        return _write_rows(rows, list(rows[0]) if rows else [], args)
     elif args.command == "token":
         import time
 
@@ -179,8 +189,30 @@ def _audit(args) -> int:
     columns = ["seq", "at", "actor", "actor_role", "actor_name", "actor_org", "action",
                "subject", "reason", "detail", "hash"]
     if args.format == "json":
-        text = json.dumps(entries, ensure_ascii=False, indent=2)
-    elif args.format == "csv":
+        rows = entries
+    return _write_rows(rows, columns, args)
+
+
+def _write_rows(rows: list[dict], columns: list[str], args) -> int:
+    """JSON, CSV (UTF-8 with BOM, as Excel in Chinese opens it) or XLSX (openpyxl)."""
+    if args.format == "xlsx":
+        if not args.out:
+            print("--out FILE is required for xlsx", file=sys.stderr)
+            return 2
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        sheet.append(columns)
+        for r in rows:
+            sheet.append([json.dumps(r.get(c), ensure_ascii=False)
+                          if isinstance(r.get(c), (dict, list)) else r.get(c) for c in columns])
+        book.save(args.out)
+        print(f"{len(rows)} rows written to {args.out}")
+        return 0
+    if args.format == "json":
+        text = json.dumps(rows, ensure_ascii=False, indent=2)
+    else:
         import csv
         import io
 
@@ -189,26 +221,10 @@ def _audit(args) -> int:
         writer.writeheader()
         writer.writerows(rows)
         text = buf.getvalue()
-    else:
-        if not args.out:
-            print("--out FILE is required for xlsx", file=sys.stderr)
-            return 2
-        from openpyxl import Workbook
-
-        book = Workbook()
-        sheet = book.active
-        sheet.title = "audit"
-        sheet.append(columns)
-        for r in rows:
-            sheet.append([r.get(c) if not isinstance(r.get(c), dict) else json.dumps(r.get(c))
-                          for c in columns])
-        book.save(args.out)
-        print(f"{len(rows)} entries written to {args.out}")
-        return 0
     if args.out:
         with open(args.out, "w", encoding="utf-8-sig" if args.format == "csv" else "utf-8") as f:
             f.write(text)
-        print(f"{len(entries)} entries written to {args.out}")
+        print(f"{len(rows)} rows written to {args.out}")
     else:
         print(text)
     return 0

@@ -48,7 +48,8 @@ CATEGORY = {"in_service": "local", "local": "local", "aid_staff": "aid", "aid": 
             "entrusted": "entrusted"}  # intake's category → rules.routing.Category
 STEP_ROLES = {"unit": ("unit_reviewer", "department_reviewer"),  # an entrusting dept starts
               "department": ("department_reviewer",), "committee": ("committee_secretary",)}
-DECISION_OF_STEP = {"unit": "recommended", "department": "forwarded"}
+CLOSED = {"abandoned": "视为放弃（逾期未补充材料）", "withdrawn": "由申报人撤回",
+          "refused": "不予受理"}  # no level acts on these any more
 
 
 class UnknownUnit(Exception):
@@ -159,6 +160,45 @@ class ReviewService(HealthMixin):
         problems = audit_rules.verify_chain([{**e["entry"], "hash": e["hash"]} for e in entries])
         return {"entries": len(entries), "problems": [p.to_dict() for p in problems]}
 
+    @rpc
+    @refusals_as_data
+    def export_list(self, kind: str, org_id: str | None = None) -> list[dict]:
+        """Lists for offices that work in spreadsheets (D-4): `tasks` of an organisation,
+        `results` of a committee (R-6.1: who passed, with the tally), `paper` deliveries
+        (R-5.1) of a unit or all, `sanctions` (R-1.5). Flat rows of strings and numbers."""
+        with self.db.session() as session:
+            if kind == "tasks":
+                return [{k: v for k, v in t.items() if k != "reviewer"}
+                        | {"reviewer": (t["reviewer"] or {}).get("name")}
+                        for t in self.list_tasks(org_id)] if org_id else []
+            if kind == "results":
+                q = select(m.results, m.applications.c.applicant, m.applications.c.unit_id,
+                           m.applications.c.committee_id).join(
+                    m.applications, m.applications.c.id == m.results.c.application_id)
+                if org_id:
+                    q = q.where(m.applications.c.committee_id == org_id)
+                return [{"application_id": r.application_id,
+                         "name": (r.applicant or {}).get("name"), "unit_id": r.unit_id,
+                         "committee_id": r.committee_id, "members": r.members,
+                         "attending": r.attending, "votes_for": r.votes_for,
+                         "against": r.against, "abstain": r.abstain, "outcome": r.outcome,
+                         "stage": r.stage} for r in session.execute(q).all()]
+            if kind == "paper":
+                q = select(m.paper_deliveries)
+                if org_id:
+                    q = q.where(m.paper_deliveries.c.unit_id == org_id)
+                return [{"id": d.id, "season": d.season, "unit_id": d.unit_id,
+                         "delivered_at": d.delivered_at.isoformat(),
+                         "applications": len(d.applications),
+                         "received_by": (d.received_by or {}).get("name")}
+                        for d in session.execute(q.order_by(m.paper_deliveries.c.delivered_at))]
+            if kind == "sanctions":
+                return [{"id": x.id, "subject": x.subject, "subject_id": x.subject_id,
+                         "starts_on": x.imposed_on.isoformat(), "until": x.until.isoformat(),
+                         "reason": x.reason} for x in session.execute(select(m.sanctions))]
+        raise Refusal("LIST_KIND_UNKNOWN", "清单类型应为 tasks、results、paper 或 sanctions",
+                      field="kind")
+
     # ---- what reviewers see --------------------------------------------------------------
 
     @rpc
@@ -218,7 +258,9 @@ class ReviewService(HealthMixin):
         """R-4.2, R-2.3: the unit posts the application's publicity for 5 working days."""
         with self.db.transaction() as tx:
             app, task = self._at_step(tx.session, principal, application_id, "unit")
-            if self._unit_publicity(tx.session, app.id) is not None:
+            latest = self._unit_publicity(tx.session, app.id)
+            if latest is not None and latest.outcome != "objection_upheld":
+                # after an upheld objection and a return, the revised application is posted anew
                 raise Refusal("PUBLICITY_ALREADY_OPENED", "该申报的单位公示已发布，不能重复发布",
                               status=409, field="publicity")
             now, conf = self.clock(), settings(tx.session, app.season)
@@ -978,7 +1020,7 @@ class ReviewService(HealthMixin):
                 id=sanction_id, subject=subject.value, subject_id=sid,
                 application_id=app.id if app else None, imposed_on=sanction.imposed_on,
                 until=until, reason=reason, imposed_by=reviewer_of(principal)))
-            append_audit(tx, now, principal, "sanction_imposed", sid, subject=subject.value,
+            append_audit(tx, now, principal, "sanction_imposed", sid, kind=subject.value,
                          sanction_id=sanction_id, until=until.isoformat(), reason=reason)
             is_unit = subject is sanction_rules.Subject.UNIT
             tx.emit(events.SANCTION_IMPOSED, sanction_id=sanction_id, subject=subject.value,
@@ -1010,6 +1052,9 @@ class ReviewService(HealthMixin):
             if app.status == "supplement_requested" and current["id"] == org:
                 raise Refusal("SUPPLEMENT_PENDING", "正在等待申报人补充材料（48小时内）",
                               status=409)
+            if app.status in CLOSED:
+                raise Refusal("APPLICATION_CLOSED",
+                              f"该申报已{CLOSED[app.status]}，不能再审核", status=409)
             decided = session.execute(select(m.tasks.c.id).where(
                 m.tasks.c.application_id == app.id, m.tasks.c.org_id == org,
                 m.tasks.c.status == "done")).first()

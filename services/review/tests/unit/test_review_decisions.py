@@ -1,0 +1,275 @@
+"""review's decisions as units (worker_factory on in-memory SQLite, a movable clock): scope and
+step refusals change nothing, the cap (R-4.4), the sweep (R-4.5), paper reminders (R-2.2), the
+audit chain (R-4.1) and the RPC contract."""
+import inspect
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from nameko.testing.services import worker_factory
+from sqlalchemy import select, update
+
+from contracts import events, rpc as rpc_contract
+from plumbing.config import ROOT
+from review import models as m
+from review.service import ReviewService
+from tests.support.stores import sqlite_store
+
+OPINION = "本单位已对提供的申报材料逐一审核，真实准确，同意推荐"
+UNIT = "unit-urumqi-machinery"
+START = datetime(2019, 10, 15, 2, 0, tzinfo=timezone.utc)  # Tuesday 10:00 in Urumqi season time
+
+
+class Clock:
+    def __init__(self):
+        self.now = START
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def service(clock):
+    svc = worker_factory(ReviewService, db=sqlite_store(m.metadata, "review"), clock=clock)
+    svc.load_organisations((ROOT / "deploy" / "sample" / "organisations.yaml").read_text("utf-8"))
+    svc.load_season((ROOT / "seasons" / "2019.yaml").read_text("utf-8"))
+    return svc
+
+
+def who(role, org, sub="P-1"):
+    return {"sub": sub, "role": role, "org": org, "name": "审核人"}
+
+
+UNIT_R, DEPT_R = who("unit_reviewer", UNIT), who("department_reviewer", "dept-urumqi")
+SEC = who("committee_secretary", "eng_textile", "S-1")
+
+
+def submit(service, app_id="a-1", kind="first", no=1, version=1, unit=UNIT):
+    service.on_application_submitted(events.make(
+        events.APPLICATION_SUBMITTED, application_id=app_id, season="2019", version=version,
+        submission_no=no, kind=kind, category="in_service", applicant_id="p-" + app_id,
+        unit_id=unit, series="engineering", level="senior_engineer", specialty="textile",
+        applicant={"person_id": "p-" + app_id}, snapshot={}))
+
+
+def outbox(service):
+    with service.db.session() as s:
+        return [(r.event_type, r.payload) for r in s.execute(select(m.metadata.tables["outbox"])
+                                                             .order_by("id")).all()]
+
+
+def refused(result):
+    assert isinstance(result, dict) and "__refusal__" in result, result
+    return result["__refusal__"]
+
+
+def to_committee(service, clock, app_id="a-1"):
+    service.open_publicity(UNIT_R, app_id)
+    clock.now = START + timedelta(days=9)
+    assert service.recommend(UNIT_R, app_id, OPINION)["next_step"] == "department"
+    assert service.forward(DEPT_R, app_id, "同意")["next_step"] == "committee"
+
+
+def test_refusals_change_nothing(service, clock):
+    """Outside the route, at another step, twice: a clear code and no write, no event."""
+    submit(service)
+    before = (outbox(service), service.audit_log())
+    assert refused(service.forward(who("department_reviewer", "dept-changji"), "a-1"))["code"] \
+        == "NOT_FOUND"
+    assert refused(service.forward(DEPT_R, "a-1"))["code"] == "NOT_AT_YOUR_STEP"
+    assert refused(service.recommend(UNIT_R, "a-1", OPINION))["code"] == "PUBLICITY_NOT_OPENED"
+    assert (outbox(service), service.audit_log()) == before
+    to_committee(service, clock)
+    assert refused(service.forward(DEPT_R, "a-1"))["code"] == "STEP_ALREADY_DECIDED"
+
+
+def test_resubmission_returns_to_the_returning_level_and_the_cap_holds(service, clock):
+    """R-4.4: returns on submissions 1 and 2; on the third only accept or refuse."""
+    submit(service)
+    to_committee(service, clock)
+    for no in (1, 2):
+        ret = service.return_application(SEC, "a-1", [{"message": "缺少考核表"}], "材料不全")
+        assert (ret["submissions_used"], ret["submissions_left"]) == (no, 3 - no)
+        submit(service, kind="resubmission", no=no + 1, version=no + 1)
+        view = service.application(SEC, "a-1")
+        assert (view["status"], view["current_step"]["kind"]) == ("in_review", "committee")
+    problem = refused(service.return_application(SEC, "a-1", [{"message": "仍缺"}]))
+    assert problem["code"] == "RETURN_NOT_ALLOWED"
+    assert service.accept(SEC, "a-1")["decision"] == "accepted"
+
+
+def test_sweep_abandons_once_after_48_hours_and_not_before(service, clock):
+    """R-4.5: at the deadline the answer is still in time; a minute later the sweep abandons,
+    once, however often it runs."""
+    submit(service)
+    to_committee(service, clock)
+    asked = clock.now
+    req = service.request_supplement(SEC, "a-1", ["补充考核表"])
+    assert datetime.fromisoformat(req["deadline"]) == asked + timedelta(hours=48)
+    assert refused(service.accept(SEC, "a-1"))["code"] == "SUPPLEMENT_PENDING"
+    clock.now = asked + timedelta(hours=48)
+    service.sweep()
+    assert service.application(SEC, "a-1")["status"] == "supplement_requested"
+    clock.now = asked + timedelta(hours=48, minutes=1)
+    service.sweep()
+    service.sweep()
+    abandoned = [p for t, p in outbox(service) if t == "application_abandoned"]
+    assert len(abandoned) == 1 and abandoned[0]["request_id"] == req["id"]
+    assert service.application(SEC, "a-1")["status"] == "abandoned"
+    assert refused(service.accept(SEC, "a-1"))["code"] == "APPLICATION_CLOSED"
+
+
+def test_supplement_answer_puts_it_back_before_the_committee(service, clock):
+    submit(service)
+    to_committee(service, clock)
+    service.request_supplement(SEC, "a-1", ["补充考核表"])
+    clock.now += timedelta(hours=47)
+    submit(service, kind="supplement", no=1, version=2)
+    clock.now += timedelta(hours=2)
+    service.sweep()
+    view = service.application(SEC, "a-1")
+    assert view["status"] == "in_review" and view["supplement_requests"][0]["status"] == "answered"
+    assert service.accept(SEC, "a-1")["decision"] == "accepted"
+
+
+def test_paper_delivery_due_once_per_unit_in_the_last_days(service, clock):
+    """R-2.2: units with accepted, undelivered applications are told once before 11-20 ends."""
+    submit(service)
+    to_committee(service, clock)
+    service.accept(SEC, "a-1")
+    clock.now = datetime(2019, 11, 10, 2, tzinfo=timezone.utc)
+    service.sweep()
+    assert not [p for t, p in outbox(service) if t == "paper_delivery_due"]
+    clock.now = datetime(2019, 11, 18, 2, tzinfo=timezone.utc)
+    service.sweep()
+    service.sweep()
+    due = [p for t, p in outbox(service) if t == "paper_delivery_due"]
+    assert len(due) == 1
+    assert (due[0]["unit_id"], due[0]["applications"]) == (UNIT, ["a-1"])
+    assert due[0]["closes_at"].startswith("2019-11-21T00:00:00+08:00")
+
+
+def test_audit_chain_records_every_decision_and_detects_an_edit(service, clock):
+    """R-4.1: who, when, what, why, each entry chained to the one before."""
+    submit(service)
+    to_committee(service, clock)
+    entries = service.audit_log()
+    assert [e["entry"]["action"] for e in entries][-3:] == ["publicity_opened", "recommended",
+                                                            "forwarded"]
+    assert entries[-2]["entry"]["reason"] == OPINION
+    assert service.verify_audit()["problems"] == []
+    with service.db.transaction() as tx:
+        edited = {**entries[-2]["entry"], "actor": "someone-else"}
+        tx.session.execute(update(m.audit).where(m.audit.c.seq == entries[-2]["seq"])
+                           .values(entry=edited))
+    problems = service.verify_audit()["problems"]
+    assert [p["code"] for p in problems] == ["AUDIT_CHAIN_BROKEN"]
+    assert problems[0]["field"] == f"entries.{len(entries) - 2}"
+
+
+def test_ballots_keep_no_link_from_voter_to_choice(service, clock):
+    """N-8.3: ballots_cast names voters, ballot_box holds choices; nothing joins them."""
+    assert {c.name for c in m.ballot_box.columns} == {"id", "meeting_id", "application_id",
+                                                      "choice"}
+    assert "choice" not in {c.name for c in m.ballots_cast.columns}
+
+
+def test_every_review_method_in_the_rpc_contract_is_served_with_its_arguments():
+    for method in vars(rpc_contract).values():
+        if isinstance(method, rpc_contract.Method) and method.service == "review":
+            served = getattr(ReviewService, method.name)
+            params = [p for p in inspect.signature(inspect.unwrap(served)).parameters
+                      if p != "self"]
+            assert tuple(params[:len(method.args)]) == method.args, method.name
+
+
+def test_sanction_bars_person_five_years_and_only_an_admin_imposes_it(service, clock):
+    """R-1.5: from the day imposed; `until` is the first day allowed again."""
+    submit(service)
+    assert refused(service.impose_sanction(SEC, "person", "伪造证书", "a-1"))["code"] == "FORBIDDEN"
+    done = service.impose_sanction(who("admin", None, "A-1"), "person", "伪造证书", "a-1")
+    assert (done["subject_id"], done["starts_on"], done["until"]) == (
+        "p-a-1", "2019-10-15", "2024-10-15")
+    sent = [p for t, p in outbox(service) if t == "sanction_imposed"]
+    assert len(sent) == 1 and sent[0]["applicant_id"] == "p-a-1" and sent[0]["unit_id"] == UNIT
+    assert service.audit_log()[-1]["entry"]["action"] == "sanction_imposed"
+
+
+def test_upheld_objection_then_unit_return_and_a_new_publicity(service, clock):
+    """R-4.2: an upheld objection stops the recommendation; the unit returns (N-8.5), the
+    resubmission comes back to the unit, which posts the revised application anew."""
+    submit(service)
+    service.open_publicity(UNIT_R, "a-1")
+    objection = service.record_objection(UNIT_R, "a-1", "业绩不实")
+    service.resolve_objection(UNIT_R, "a-1", objection["id"], True, "经核查属实")
+    clock.now = START + timedelta(days=9)
+    codes = [p["code"] for p in refused(service.recommend(UNIT_R, "a-1", OPINION))["problems"]]
+    assert codes == ["PUBLICITY_OBJECTION_UPHELD"]
+    ret = service.return_application(UNIT_R, "a-1", [{"message": "删除不实业绩"}])
+    assert (ret["step"], ret["submissions_left"]) == ("unit", 2)
+    submit(service, kind="resubmission", no=2, version=2)
+    pub = service.open_publicity(UNIT_R, "a-1")
+    assert pub["ends_on"] == "2019-10-31"  # opened Thursday 10-24
+    clock.now = START + timedelta(days=17)
+    assert service.recommend(UNIT_R, "a-1", OPINION)["next_step"] == "department"
+
+
+def test_organisations_load_from_xlsx_and_csv_as_from_yaml(service):
+    """The same registry from the three formats an administrator may have (review.orgs)."""
+    import base64
+    import csv
+    import io
+
+    import yaml
+    from openpyxl import Workbook
+
+    data = yaml.safe_load((ROOT / "deploy" / "sample" / "organisations.yaml").read_text("utf-8"))
+    tables = {"organisations": [], "reviewers": [], "committees": [], "members": []}
+    for o in data["organisations"]:
+        tables["organisations"].append({k: o.get(k) for k in ("id", "name", "kind", "parent_id",
+                                                              "outside_region")})
+        tables["reviewers"] += [{**r, "organisation_id": o["id"]} for r in o.get("reviewers", [])]
+    for c in data["committees"]:
+        tables["committees"].append({**{k: c[k] for k in ("id", "name", "series",
+                                                          "conditions_document", "scope")},
+                                     "specialties": "、".join(c["specialties"]),
+                                     "levels": "、".join(c["levels"])})
+        tables["members"] += [{"committee_id": c["id"], "expert_id": e["id"], "name": e["name"],
+                               "unit_id": e.get("unit_id")} for e in c["members"]]
+    book = Workbook()
+    book.remove(book.active)
+    texts = {}
+    for name, rows in tables.items():
+        cols = sorted({k for r in rows for k in r})
+        sheet = book.create_sheet(name)
+        sheet.append(cols)
+        for r in rows:
+            sheet.append([r.get(c) for c in cols])
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, cols)
+        writer.writeheader()
+        writer.writerows({c: ("" if r.get(c) is None else r.get(c)) for c in cols} for r in rows)
+        texts[name] = buf.getvalue()
+    raw = io.BytesIO()
+    book.save(raw)
+    expected = {"organisations": 8, "committees": 9}
+    assert service.load_organisations(base64.b64encode(raw.getvalue()).decode(),
+                                      "orgs.xlsx") == expected
+    assert service.load_organisations(texts, "orgs") == expected
+    submit(service, unit="unit-changji-textile")
+    route = service.application(who("admin", None), "a-1")["route"]
+    assert [s["id"] for s in route] == ["unit-changji-textile", "dept-changji-city",
+                                        "dept-changji", "eng_textile"]
+
+
+def test_lists_for_spreadsheets(service, clock):
+    """D-4: flat rows per list kind; an unknown kind is refused."""
+    submit(service)
+    tasks = service.export_list("tasks", UNIT)
+    assert [(t["step"], t["status"]) for t in tasks] == [("unit", "open")]
+    assert service.export_list("results", "eng_textile") == []
+    assert refused(service.export_list("ballots"))["code"] == "LIST_KIND_UNKNOWN"
