@@ -1,0 +1,75 @@
+"""Unit tests of the harness's own arithmetic and parsing (run: pytest bench/test_harness.py).
+
+Not in `make test`'s testpaths: these test the measuring instrument, not titles."""
+from __future__ import annotations
+
+import json
+from email.message import EmailMessage
+from types import SimpleNamespace
+
+from bench import report
+from bench.load import percentiles
+from bench.spy import summarize
+from bench.stack import MailIndex, ref_of
+
+
+def test_percentiles_pick_order_statistics():
+    values = [i / 100 for i in range(1, 101)]  # 0.01 … 1.00
+    p = percentiles(values)
+    assert p["p50"] == 0.51  # nearest rank: index round(0.5 × 99) = 50
+    assert p["p99"] == 0.99 and p["max"] == 1.0
+    assert percentiles([])["p99"] is None
+
+
+def _mail(folder, n, to, subject):
+    msg = EmailMessage()
+    msg["To"], msg["From"], msg["Subject"] = to, "titles@example.org", subject
+    msg.set_content("x")
+    (folder / f"{n:05d}.eml").write_bytes(bytes(msg))
+
+
+def test_mail_index_counts_each_reference_per_reviewer_incrementally(tmp_path):
+    box = SimpleNamespace(folder=tmp_path)
+    a, b = "3f2a9b1c-0000-4000-8000-000000000000", "deadbeef-0000-4000-8000-000000000000"
+    _mail(tmp_path, 1, "hr.machinery@example.org", f"【职称评审】申报 {ref_of(a)} 请您审核")
+    _mail(tmp_path, 2, "someone@example.org", f"申报 {ref_of(b)}")
+    index = MailIndex(box)
+    assert {k: len(v) for k, v in index.scan().items()} == {"3F2A9B1C": 1}
+    _mail(tmp_path, 3, "hr.machinery@example.org", f"申报 {ref_of(a)} 请您审核")
+    assert len(index.scan()["3F2A9B1C"]) == 2  # a duplicate is seen, once more, not re-read
+
+
+def test_spy_summary_shares_self_and_inclusive_samples(tmp_path):
+    raw = tmp_path / "raw.txt"
+    raw.write_text("main (app.py:1);handler (svc/service.py:10);execute (sqlalchemy/engine/base.py:5) 3\n"
+                   "main (app.py:1);handler (svc/service.py:10) 1\n")
+    s = summarize(raw)
+    assert s["samples"] == 4
+    assert dict(s["self_pct"])["execute (sqlalchemy/engine/base.py)"] == 75.0
+    assert dict(s["inclusive_pct"])["handler (svc/service.py)"] == 100.0
+
+
+def test_report_rows_judge_targets_from_the_numbers():
+    results = {"environment": {"date_utc": "d", "cpus": 2, "cpu_model": "x",
+                               "loadavg_at_start": [1, 1, 1]},
+               "sections": {
+                   "checks": {"a4_scan": {"check": {"per_s": 100.0}, "bare": {"per_s": 20.0},
+                                          "ratio": 5.0},
+                              "corrupt": {"t": {"bare_refuses": True, "verdict": "rejected"}},
+                              "corrupt_all_rejected": True},
+                   "render": {"pages": 6, "form": {"median_ms": 50.0, "p99_ms": 60.0,
+                                                   "bytes": 400 * 1024},
+                              "bare": {"median_ms": 10.0, "p99_ms": 12.0, "bytes": 1000},
+                              "ratio": 5.0, "bytes_ok": False},
+                   "faults": {"submitted": 3, "completed": 2, "lost": 1, "duplicated": 0,
+                              "consistent": 3, "faults": ["kill -9 x"], "skipped": [],
+                              "dead_lettered": {"notify": 1}}}}
+    rows = {(r["section"], r["metric"]): r for r in report.rows(results)}
+    assert rows[("1 checks", "a4_scan checks/s")]["met"] is True
+    assert rows[("4 render", "评审表 median (6 pages)")]["met"] is False
+    assert rows[("4 render", "bytes per document")]["met"] is False
+    assert rows[("6 faults", "submitted/completed/lost/duplicated")]["value"] == "3/2/1/0"
+    assert rows[("6 faults", "submitted/completed/lost/duplicated")]["met"] is False
+    table = report.table(report.rows(results), results)
+    assert "NO" in table and "yes" in table
+    json.dumps(report.rows(results), ensure_ascii=False)
