@@ -12,6 +12,7 @@ import email
 import io
 import os
 import re
+import sys
 import tempfile
 import threading
 import time
@@ -51,6 +52,7 @@ class Stack(contextlib.ExitStack):
             tmp = _TmpFactory(self.work)
             self.broker_uri = self._fixture(infra.broker_uri)
             self.pg_server_url = self._fixture(infra.pg_server_url)
+            self.callback(self._drop_leftover_databases)  # runs after make_database's teardown
             make_database = self._fixture(infra.make_database, self.pg_server_url)
             s3 = self._fixture(infra.s3_config, tmp)
             mailbox = self._fixture(infra.mailbox, tmp)
@@ -65,13 +67,33 @@ class Stack(contextlib.ExitStack):
             raise
         return self
 
+    def _drop_leftover_databases(self):
+        """make_database's teardown uses the engine it made at the start; after the faults
+        section restarted PostgreSQL that engine's connection is gone and its DROPs fail. This
+        drops what is left of this run's databases with a fresh connection."""
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.pg_server_url, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                names = conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE "
+                                          ":p"), {"p": f"t_{infra.RUN_ID}_%"}).scalars().all()
+                for name in names:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        finally:
+            engine.dispose()
+
     def _fixture(self, fixture, *args):
         gen = _unwrap(fixture)(*args)
         value = next(gen)
 
         def finish():
             with contextlib.redirect_stdout(io.StringIO()):  # the system fixture's log tails
-                next(gen, None)
+                try:
+                    next(gen, None)
+                except Exception as exc:  # noqa: BLE001 - the other teardowns still run
+                    print(f"[bench] teardown of {getattr(fixture, 'name', fixture)}: {exc}",
+                          file=sys.stderr)
 
         self.callback(finish)
         return value
