@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import logging
 import uuid
+from contextlib import contextmanager
 from datetime import date, datetime
 
 from nameko.rpc import rpc
 from nameko.web.handlers import http
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from contracts import events
 from contracts.errors import Problem, Refusal
@@ -47,6 +49,16 @@ EDITABLE = ("draft", "returned", "supplement_requested")  # PATCH and attachment
 SUBMITTABLE = ("draft", "returned")
 CLOSED = ("withdrawn", "abandoned", "refused", "passed", "failed")  # nothing more happens
 GATES = ("WINDOW_CLOSED", "SUBMISSION_CAP_REACHED")  # why a submission is refused as a whole
+
+
+@contextmanager
+def _one_active_application():
+    """The partial unique index (migration 0003) settles a race the check before it lost."""
+    try:
+        yield
+    except IntegrityError:
+        raise Refusal("APPLICATION_EXISTS", "本年度已有一份进行中的申报，不能重复申报",
+                      status=422) from None
 
 
 def _refuse_all(problems: list[Problem], code: str, message: str) -> Refusal:
@@ -229,14 +241,17 @@ class IntakeService(IntakeBase, StaffEndpoints, NotificationEndpoints, VerifyEnd
                 raise Refusal.of(problems, code="APPLICATION_INVALID",
                                  message="申报信息有误，请按列出的问题逐项修改")
             app_id = str(uuid.uuid4())
-            tx.session.execute(m.applications.insert().values(
-                id=app_id, season=season.id, applicant_id=principal.sub, unit_id=reviewing,
-                own_unit_id=own_unit, series=body["series"], specialty=body.get("specialty") or "",
-                level=body["level"], category=body["category"], status="draft",
-                sections=records.sealed_sections(body["sections"]),
-                applicant=principal.contact(), submission_count=0, created_at=now,
-                updated_at=now, id_number_sealed=pii.seal(id_number), person_hash=person_hash,
-                aid=body.get("aid"), entrusted=body.get("entrusted")))
+            with _one_active_application():
+                tx.session.execute(m.applications.insert().values(
+                    id=app_id, season=season.id, applicant_id=principal.sub, unit_id=reviewing,
+                    own_unit_id=own_unit, series=body["series"],
+                    specialty=body.get("specialty") or "", level=body["level"],
+                    category=body["category"], status="draft",
+                    sections=records.sealed_sections(body["sections"]),
+                    applicant=principal.contact(), submission_count=0, created_at=now,
+                    updated_at=now, id_number_sealed=pii.seal(id_number),
+                    person_hash=person_hash, aid=body.get("aid"),
+                    entrusted=body.get("entrusted")))
             self._history(tx, app_id, principal.sub, "created")
             view = self._load_view(tx.session, app_id, principal)
         return json_response(view, status=201, headers={"Location": f"/applications/{app_id}"})
@@ -296,16 +311,17 @@ class IntakeService(IntakeBase, StaffEndpoints, NotificationEndpoints, VerifyEnd
             own_unit = basic.get("unit_id") if isinstance(basic.get("unit_id"), str) \
                 else app.own_unit_id
             now = self.clock()
-            tx.session.execute(update(m.applications).where(
-                m.applications.c.id == app.id).values(
-                series=merged["series"], specialty=merged.get("specialty") or "",
-                level=merged["level"], category=merged["category"],
-                aid=merged.get("aid"), entrusted=merged.get("entrusted"),
-                own_unit_id=own_unit, unit_id=records.reviewing_unit(merged, own_unit),
-                sections=records.sealed_sections(merged["sections"]),
-                id_number_sealed=pii.seal(id_number) if isinstance(id_number, str)
-                and id_number_error(id_number) is None else app.id_number_sealed,
-                person_hash=person_hash, updated_at=now))
+            with _one_active_application():
+                tx.session.execute(update(m.applications).where(
+                    m.applications.c.id == app.id).values(
+                    series=merged["series"], specialty=merged.get("specialty") or "",
+                    level=merged["level"], category=merged["category"],
+                    aid=merged.get("aid"), entrusted=merged.get("entrusted"),
+                    own_unit_id=own_unit, unit_id=records.reviewing_unit(merged, own_unit),
+                    sections=records.sealed_sections(merged["sections"]),
+                    id_number_sealed=pii.seal(id_number) if isinstance(id_number, str)
+                    and id_number_error(id_number) is None else app.id_number_sealed,
+                    person_hash=person_hash, updated_at=now))
             self._history(tx, app.id, principal.sub, "edited",
                           fields=sorted(records.changed_paths(patch)))
             view = self._load_view(tx.session, app.id, principal)

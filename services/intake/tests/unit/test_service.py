@@ -382,3 +382,16 @@ def test_copy_of_body_is_untouched_by_create(service):
     before = copy.deepcopy(body)
     create(service, body)
     assert body == before
+
+
+def test_the_database_refuses_a_second_active_application_that_slipped_past_the_check(service):
+    """Two creations at once both find no active application; the partial unique index
+    (migration 0003) lets one through and the other is refused as APPLICATION_EXISTS."""
+    body = apps.body(UNIT)
+    create(service, body)
+    service._active_applications = lambda *args, **kwargs: 0  # the race: the check saw nothing
+    status, problem = call(service, "create_application", "POST", "/applications",
+                           token("p-2"), body)
+    assert (status, problem["code"]) == (422, "APPLICATION_EXISTS")
+    with service.db.session() as s:
+        assert len(s.execute(select(m.applications)).all()) == 1
