@@ -256,6 +256,27 @@ class IntakeService(IntakeBase, StaffEndpoints, NotificationEndpoints, VerifyEnd
             view = self._load_view(tx.session, app_id, principal)
         return json_response(view, status=201, headers={"Location": f"/applications/{app_id}"})
 
+    @http("GET", "/applications")
+    @endpoint
+    def list_applications(self, request):
+        """An applicant's own applications; a unit reviewer's unit's (the unit that reviews
+        first); an admin's all. Newest first, at most 200; `?season=` narrows."""
+        principal = self._principal(request)
+        auth.require(principal, "applicant", "unit_reviewer", "admin")
+        q = select(m.applications).order_by(m.applications.c.created_at.desc()).limit(200)
+        if principal.role == "applicant":
+            q = q.where(m.applications.c.applicant_id == principal.sub)
+        elif principal.role == "unit_reviewer":
+            if not principal.org:
+                raise Refusal("FORBIDDEN", "登录凭据中缺少所在单位（org）", status=403)
+            q = q.where(m.applications.c.unit_id == principal.org)
+        season = request.args.get("season")
+        if season:
+            q = q.where(m.applications.c.season == season[:20])
+        with self.db.session() as session:
+            rows = session.execute(q).all()
+        return json_response([records.summary(r) for r in rows])
+
     @http("GET", "/applications/<string:application_id>")
     @endpoint
     def get_application(self, request, application_id):

@@ -395,3 +395,14 @@ def test_the_database_refuses_a_second_active_application_that_slipped_past_the_
     assert (status, problem["code"]) == (422, "APPLICATION_EXISTS")
     with service.db.session() as s:
         assert len(s.execute(select(m.applications)).all()) == 1
+
+
+def test_lists_show_each_caller_its_own_scope(service):
+    mine = create(service, sub="p-1")
+    create(service, apps.body("unit-changji-textile"), sub="p-2")
+    assert [a["id"] for a in call(service, "list_applications", "GET", "/x", token("p-1"))[1]] \
+        == [mine["id"]]
+    unit = call(service, "list_applications", "GET", "/x", token("u", "unit_reviewer"))[1]
+    assert [a["id"] for a in unit] == [mine["id"]] and "sections" not in unit[0]
+    assert len(call(service, "list_applications", "GET", "/x", token("a", "admin", None))[1]) == 2
+    assert call(service, "list_applications", "GET", "/x", token("e", "expert", "c"))[0] == 403
