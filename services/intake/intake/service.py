@@ -452,7 +452,7 @@ class IntakeService(IntakeBase, StaffEndpoints, NotificationEndpoints, VerifyEnd
     def _version(self, session, application_id, version: int):
         row = session.execute(select(m.versions).where(
             m.versions.c.application_id == application_id,
-            m.versions.c.version == version)).first()
+            m.versions.c.version == version)).first() if 0 < version < 2 ** 31 else None
         if row is None:
             raise Refusal("VERSION_NOT_FOUND", f"没有第 {version} 版", status=404,
                           field="version")

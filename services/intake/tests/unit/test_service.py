@@ -406,3 +406,18 @@ def test_lists_show_each_caller_its_own_scope(service):
     assert [a["id"] for a in unit] == [mine["id"]] and "sections" not in unit[0]
     assert len(call(service, "list_applications", "GET", "/x", token("a", "admin", None))[1]) == 2
     assert call(service, "list_applications", "GET", "/x", token("e", "expert", "c"))[0] == 403
+
+
+def test_versions_and_their_diff_for_the_owner_and_a_missing_version(service, clock):
+    app = submitted(service, clock)
+    service.on_application_returned(returned(app["id"]))
+    call(service, "patch_application", "PATCH", "/x", token(),
+         {"sections": {"other": {"remarks": "补充说明"}}}, app["id"])
+    assert call(service, "submit", "POST", "/x", token(), None, app["id"])[0] == 202
+    status, diff = call(service, "diff", "GET", "/x", token(), None, app["id"], 1, 2)
+    assert status == 200
+    assert {"field": "sections.other.remarks", "before": "无", "after": "补充说明"} in diff["changes"]
+    for missing in (3, 0, 10 ** 30):
+        status, problem = call(service, "get_version", "GET", "/x", token(), None, app["id"],
+                               missing)
+        assert (status, problem["code"]) == (404, "VERSION_NOT_FOUND")
