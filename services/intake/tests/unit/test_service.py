@@ -421,3 +421,27 @@ def test_versions_and_their_diff_for_the_owner_and_a_missing_version(service, cl
         status, problem = call(service, "get_version", "GET", "/x", token(), None, app["id"],
                                missing)
         assert (status, problem["code"]) == (404, "VERSION_NOT_FOUND")
+
+
+def test_a_2020_like_season_works_with_no_code_change(service, clock):
+    """Issue #3: next year's notice is a new season file: its window, years and levels apply."""
+    from contracts.season import load_season
+    from intake.application_schema import example_application
+
+    text = (ROOT / "seasons" / "2020-example.yaml").read_text("utf-8")
+    assert call(service, "put_season", "PUT", "/x", token("a", "admin", None), None,
+                "2020-example", data=text.encode())[0] == 200
+    season = load_season(text)
+    body = example_application(season)
+    body["sections"]["basic"]["id_number"] = apps.id_number()
+    body.update(series="economics", specialty="commercial_economics", level="economist")
+    view = create(service, body)  # 经济师 opens in the example season only
+    assert view["seniority"]["cut_off"] == "2020-12-31"
+    forms = next(r for r in view["required_attachments"] if r["kind"] == "assessment_form")
+    assert forms["min_count"] == 3 and "2017年—2019年" in forms["label_zh"]
+    accept_all_attachments(service, view["id"], body, clock)  # same kinds and counts in 2020
+    status, problem = call(service, "submit", "POST", "/x", token(), None, view["id"])
+    assert (status, problem["code"]) == (422, "WINDOW_CLOSED")  # still 2019-10-15
+    clock.now = datetime(2020, 9, 20, 2, 0, tzinfo=timezone.utc)
+    status, done = call(service, "submit", "POST", "/x", token(), None, view["id"])
+    assert status == 202, done
