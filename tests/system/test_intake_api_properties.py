@@ -178,3 +178,25 @@ def test_garbage_credentials_are_unauthenticated(api, header):
     r = api.http.get(api.base + "/applications/x", headers={"Authorization": header},
                      timeout=30)
     assert r.status_code == 401, r.text
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ident=st.text(max_size=40) | st.sampled_from(["\x00", "%00", "1' OR '1'='1", "0" * 36]),
+       route=st.sampled_from([("GET", ""), ("PATCH", ""), ("POST", "/submit"),
+                              ("GET", "/versions"), ("GET", "/versions/1/diff/2"),
+                              ("POST", "/attachments/{x}/confirm"), ("GET", "/history"),
+                              ("POST", "/withdraw")]),
+       query=st.none() | st.text(max_size=10))
+def test_any_id_in_a_path_or_query_never_answers_5xx(api, ident, route, query):
+    from urllib.parse import quote
+
+    me = api.token("props-raw", org=apps.UNIT)
+    method, suffix = route
+    target = quote(ident, safe="")
+    if "{x}" in suffix:  # the attachment id is the fuzzed one
+        path = f"/applications/{_draft(api)['id']}" + suffix.replace("{x}", target)
+    else:
+        path = f"/applications/{target}{suffix}"
+    r = api.call(method, path, me, json={} if method == "PATCH" else None,
+                 params={"replaces": query, "season": query} if query is not None else None)
+    assert r.status_code < 500, r.text

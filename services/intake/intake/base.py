@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 
 from nameko.dependency_providers import Config
 from nameko.exceptions import RemoteError
@@ -32,6 +33,14 @@ REVIEW_SCOPED = ("department_reviewer", "committee_secretary", "expert")
 @functools.lru_cache(maxsize=16)
 def _parsed_season(document: str):
     return load_season(document)
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def is_id(value) -> bool:
+    """An id intake issued (a UUID): anything else is not looked up at all."""
+    return isinstance(value, str) and bool(_UUID.fullmatch(value))
 
 
 def not_found() -> Refusal:
@@ -64,6 +73,8 @@ class IntakeBase:
 
     def _own_application(self, session, principal, application_id: str, for_update=False):
         """The application, if `principal` may see it (DOMAIN.md §9: each sees its own scope)."""
+        if not is_id(application_id):
+            raise not_found()
         q = select(m.applications).where(m.applications.c.id == application_id)
         row = session.execute(q.with_for_update() if for_update else q).first()
         if row is None:

@@ -26,7 +26,7 @@ from contracts import events
 from contracts.errors import Problem, Refusal
 from contracts.season import load_season
 from intake import auth, models as m, openapi, records
-from intake.base import IntakeBase
+from intake.base import IntakeBase, is_id
 from intake.notifications import NotificationEndpoints
 from intake.pii import Pii, normalise
 from intake.rules import (Bar, catalogue_problems, category_problems, completeness,
@@ -272,6 +272,8 @@ class IntakeService(IntakeBase, StaffEndpoints, NotificationEndpoints, VerifyEnd
             q = q.where(m.applications.c.unit_id == principal.org)
         season = request.args.get("season")
         if season:
+            if not season.isprintable():
+                raise Refusal("VALUE_NOT_ALLOWED", "评审年度标识无效", status=422, field="season")
             q = q.where(m.applications.c.season == season[:20])
         with self.db.session() as session:
             rows = session.execute(q).all()
@@ -491,6 +493,9 @@ class IntakeService(IntakeBase, StaffEndpoints, NotificationEndpoints, VerifyEnd
         """The attachment a new upload replaces (`?replaces=<id>`), if any."""
         if not replaces:
             return None
+        if not is_id(replaces):
+            raise Refusal("REPLACED_ATTACHMENT_UNKNOWN", "要替换的附件不存在或已被替换",
+                          status=422, field="replaces")
         old = session.execute(select(m.attachments).where(
             m.attachments.c.id == replaces, m.attachments.c.application_id == app_id)).first()
         if old is None or old.superseded_by or (old.section, old.kind) != (section, kind):
@@ -586,7 +591,8 @@ class IntakeService(IntakeBase, StaffEndpoints, NotificationEndpoints, VerifyEnd
             app = self._editable(tx.session, principal, application_id)
             att = tx.session.execute(select(m.attachments).where(
                 m.attachments.c.id == attachment_id,
-                m.attachments.c.application_id == app.id)).first()
+                m.attachments.c.application_id == app.id)).first() if is_id(attachment_id) \
+                else None
             if att is None:
                 raise Refusal("NOT_FOUND", "附件不存在", status=404)
             if att.status != "awaiting_upload":
