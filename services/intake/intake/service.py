@@ -778,9 +778,3 @@ class IntakeService(IntakeBase, StaffEndpoints, NotificationEndpoints, VerifyEnd
                     m.applications.c.id == payload["application_id"])).first():
                 self._history(tx, payload["application_id"], "review", "sanction_imposed",
                               subject=subject, until=payload["until"])
-
-
-def attachment_view(a) -> dict:  # kept for importers of the foundation's name
-    return records.attachment_view(a)
-
-
