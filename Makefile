@@ -23,3 +23,14 @@ test: $(STAMP)
 # After changing dependencies in pyproject.toml: pin what was tested.
 lock:
 	$(BIN)/pip freeze --exclude-editable | grep -v '^titles' > constraints.txt
+
+# Benchmarks (bench/, BENCHMARKS.md): starts what it needs, prints a table beside bare baselines,
+# writes bench/out/results.json and bench/out/chart.png. BENCH_ARGS=--quick for a short run.
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install -q -c constraints.txt -e '.[bench]'
+	touch $(BENCH_STAMP)
+
+.PHONY: bench
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)

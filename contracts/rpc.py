@@ -102,5 +102,23 @@ NOTIFY_ATTEMPTS = Method(
     "Every send and attempt about an application: template, channel, masked recipient, status, "
     "times, provider answer (issue #6: \"was I told?\").")
 
+NOTIFY_RESEND = Method(
+    "notify", "resend", ("send_id",),
+    "Send a `failed` or `dead` notification again with a fresh retry budget (what replaying its "
+    "dead letter does); answers {send_id, status}; SEND_UNKNOWN for no such send.")
+
+NOTIFY_DEAD_LETTERS = Method(
+    "notify", "dead_letters", (),
+    "Every notification that could not be delivered (`failed` or `dead`), newest first.")
+
+NOTIFY_SAVE_TEMPLATE = Method(
+    "notify", "save_template", ("event", "channel", "body", "subject", "template_code", "by"),
+    "An administrator changes one template; refused (TEMPLATE_INVALID, every problem) when it "
+    "uses a variable its event does not provide. Answers the template as `template` does.")
+
+NOTIFY_TEMPLATE = Method(
+    "notify", "template", ("event", "channel"),
+    "The template in use for an event and channel, and the variables it may use.")
+
 
 # ---- documents -------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """The clock, injected: rules take `now` as a value (STYLE.md), services get it from here.
 
 `CLOCK_OFFSET_FILE` (tests and drills only) names a file holding a number of seconds added to the
-real time, so a system test can move a running service 48 hours ahead without waiting.
+real time, so a system test can move a running service 48 hours ahead without waiting. It is read
+from the environment (or the service config, if set there), so it is never a deployment setting
+and every service honours it the same way.
 """
 from __future__ import annotations
 
@@ -21,7 +23,8 @@ def offset_from(path: str | None) -> timedelta:
 
 class Clock(DependencyProvider):
     def setup(self):
-        self.offset_file = self.container.config.get("CLOCK_OFFSET_FILE")
+        self.offset_file = (self.container.config.get("CLOCK_OFFSET_FILE")
+                            or os.environ.get("CLOCK_OFFSET_FILE"))
 
     def get_dependency(self, worker_ctx):
         offset = offset_from(self.offset_file)

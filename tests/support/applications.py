@@ -14,12 +14,15 @@ import functools
 import random
 from datetime import date, timedelta
 
+import jwt
+from PIL import ImageDraw
+
 from contracts.season import load_season
 from intake.application_schema import example_application
 from intake.rules.attachments import required_attachments as _required
 from intake.rules.idcard import check_character
 from plumbing.config import ROOT
-from tests.support.images import jpeg, scan_jpeg, text_page
+from tests.support.images import jpeg, text_page
 
 UNIT = "unit-urumqi-machinery"
 DISPATCHING_UNIT = "unit-jiangsu-dispatch"  # deploy/sample/organisations.yaml, outside Xinjiang
@@ -65,16 +68,48 @@ def required_attachments(app: dict) -> list[tuple[str, str]]:
             for _ in range(r.min_count)]
 
 
-@functools.cache
-def attachment_image(kind: str, seed: int) -> bytes:
-    """A JPG that passes documents' checks for `kind` (a one-inch photo has 25×35 proportions)."""
-    if kind == "photo":
-        return jpeg(text_page((590, 826), seed))
-    return scan_jpeg(seed=seed)
+def attachment_image(kind: str, seed: int | None = None) -> bytes:
+    """A JPG that passes documents' checks for `kind` (a one-inch photo has 25×35 proportions).
+
+    Without `seed` every call draws a picture of its own (text plus blocks at random places), so
+    documents does not flag it as the same image as another applicant's; with `seed` the same
+    picture every time (to upload a duplicate on purpose)."""
+    rnd = random.Random(seed) if seed is not None else _random
+    page = text_page((590, 826) if kind == "photo" else (1240, 1754), rnd.randrange(1 << 30))
+    draw = ImageDraw.Draw(page)
+    w, h = page.size
+    for _ in range(6):  # frames of stamps, tables and photos on a certificate
+        x, y = rnd.randrange(w * 3 // 4), rnd.randrange(h * 3 // 4)
+        draw.rectangle((x, y, x + rnd.randrange(w // 10, w // 4), y + rnd.randrange(h // 20, h // 6)),
+                       outline=(rnd.randrange(120), rnd.randrange(120), rnd.randrange(160)),
+                       width=max(2, w // 300))
+    return jpeg(page)
+
+
+def contact_of(token: str) -> dict:
+    """Section 1's contact fields as the platform's token states them (name, email, phone), and
+    the channel it implies: SMS when there is a phone, else email (notify's contact `channel`).
+    When the token names one way to reach the person, the other is 无 (R-3.1: none)."""
+    claims = jwt.decode(token, options={"verify_signature": False})
+    contact = {k: claims[k] for k in ("name", "email", "phone") if claims.get(k)}
+    if contact.get("phone") or contact.get("email"):
+        contact.setdefault("phone", "无")
+        contact.setdefault("email", "无")
+        contact["contact_channel"] = "sms" if contact["phone"] != "无" else "email"
+    return contact
+
+
+def for_token(token: str, app: dict | None = None) -> dict:
+    """`app` (default `body()` for the token's `org`) with section 1's contact taken from the
+    token, so what notify is told matches the person the test logs in as."""
+    claims = jwt.decode(token, options={"verify_signature": False})
+    app = copy.deepcopy(app) if app is not None else body(claims.get("org") or UNIT)
+    app["sections"]["basic"].update(contact_of(token))
+    return app
 
 
 def upload(api, token, application_id: str, section: str, kind: str, data: bytes | None = None,
-           seed: int = 1):
+           seed: int | None = None):
     r = api.call("PUT", f"/applications/{application_id}/attachments/{section}/{kind}", token,
                  data=data if data is not None else attachment_image(kind, seed),
                  headers={"Content-Type": "image/jpeg", "X-Filename": f"{kind}.jpg"})
@@ -83,23 +118,25 @@ def upload(api, token, application_id: str, section: str, kind: str, data: bytes
 
 
 def create(api, token, app: dict | None = None) -> dict:
-    r = api.call("POST", "/applications", token, json=app or body())
+    """Open `app` (default: `body()` with the token's unit and contact)."""
+    r = api.call("POST", "/applications", token, json=app or for_token(token))
     assert r.status_code == 201, r.text
     return r.json()
 
 
 def upload_all(api, token, application_id: str, app: dict) -> list[dict]:
-    """Every required attachment, each a different image; waits for documents' verdicts."""
-    done = [upload(api, token, application_id, section, kind, seed=i + 1)
-            for i, (section, kind) in enumerate(required_attachments(app))]
+    """Every required attachment, each a picture of its own; waits for documents' verdicts."""
+    done = [upload(api, token, application_id, section, kind)
+            for section, kind in required_attachments(app)]
     api.wait_for(f"/applications/{application_id}", token, lambda b: b["attachments"] and all(
         a["status"] != "checking" for a in b["attachments"]), timeout=90)
     return done
 
 
 def submit_complete(api, token, app: dict | None = None) -> dict:
-    """From nothing to submitted; returns the application as the submit answered it."""
-    app = app or body()
+    """From nothing to submitted; returns the application as the submit answered it. Without
+    `app`: `body()` for the token's unit, with the token's name, email and phone in section 1."""
+    app = app or for_token(token)
     created = create(api, token, app)
     upload_all(api, token, created["id"], app)
     r = api.call("POST", f"/applications/{created['id']}/submit", token)

@@ -43,17 +43,36 @@ def scan_jpeg(seed: int | None = None, size=A4_150DPI) -> bytes:
 
 def portrait(size=ONE_INCH_300DPI, seed=1) -> Image.Image:
     """A one-inch bareheaded photo stand-in (一寸免冠照片): a face and shoulders on a plain
-    background, colours varied by `seed`."""
+    background. `seed` varies what differs between two people's photos — where the head sits,
+    its shape, hair, collar and a patterned shirt — so two seeds are two different pictures to
+    documents' duplicate check."""
     rnd = random.Random(seed)
     w, h = size
     img = Image.new("RGB", size, (rnd.randrange(40, 90), rnd.randrange(100, 150), 200))
     draw = ImageDraw.Draw(img)
+    cx, cy = w * rnd.uniform(0.42, 0.58), h * rnd.uniform(0.36, 0.44)
+    fw, fh = w * rnd.uniform(0.17, 0.25), h * rnd.uniform(0.19, 0.25)
     skin = (rnd.randrange(210, 245), rnd.randrange(180, 210), rnd.randrange(150, 180))
-    draw.ellipse((w * 0.28, h * 0.18, w * 0.72, h * 0.62), fill=skin)
-    draw.rectangle((w * 0.15, h * 0.7, w * 0.85, h), fill=(30, 30, 40))
-    draw.ellipse((w * 0.38, h * 0.35, w * 0.44, h * 0.40), fill=(20, 20, 20))
-    draw.ellipse((w * 0.56, h * 0.35, w * 0.62, h * 0.40), fill=(20, 20, 20))
-    draw.arc((w * 0.42, h * 0.45, w * 0.58, h * 0.54), 20, 160, fill=(150, 60, 60), width=3)
+    hair = tuple(rnd.randrange(10, 70) for _ in range(3))
+    shirt = tuple(rnd.randrange(20, 200) for _ in range(3))
+    top = cy + fh * rnd.uniform(1.05, 1.3)
+    draw.rectangle((w * rnd.uniform(0.05, 0.2), top, w * rnd.uniform(0.8, 0.95), h), fill=shirt)
+    for _ in range(rnd.randrange(6, 14)):  # the shirt's pattern
+        x, y = rnd.uniform(0, w), rnd.uniform(top, h)
+        r = rnd.uniform(4, 18)
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=tuple(rnd.randrange(0, 255) for _ in range(3)))
+    draw.polygon([(cx - fw * 0.35, top), (cx, top + h * rnd.uniform(0.05, 0.12)),
+                  (cx + fw * 0.35, top)], fill=(240, 240, 240))  # collar
+    draw.rectangle((cx - fw * 0.35, cy + fh * 0.7, cx + fw * 0.35, top), fill=skin)  # neck
+    draw.ellipse((cx - fw * 1.08, cy - fh * 1.12, cx + fw * 1.08, cy + fh * rnd.uniform(0.1, 0.5)),
+                 fill=hair)
+    draw.ellipse((cx - fw, cy - fh, cx + fw, cy + fh), fill=skin)
+    eye_y, eye_dx = cy - fh * rnd.uniform(0.05, 0.25), fw * rnd.uniform(0.3, 0.5)
+    for ex in (cx - eye_dx, cx + eye_dx):
+        draw.ellipse((ex - 6, eye_y - 4, ex + 6, eye_y + 4), fill=(20, 20, 20))
+    mouth = cy + fh * rnd.uniform(0.4, 0.6)
+    draw.arc((cx - fw * 0.35, mouth - 10, cx + fw * 0.35, mouth + 10), 20, 160,
+             fill=(150, 60, 60), width=3)
     return img
 
 

@@ -16,6 +16,18 @@ class Sink:
         self.folder, self.fail_left, self.code = folder, fail_first, code
         self.counter = itertools.count(1)
 
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        """Recipients at RFC 2606's reserved `.invalid` domains stand for a relay's refusals:
+        `@refused.invalid` for good (550), `@deferred.invalid` for now (451). Everyone else is
+        accepted, so tests sharing this sink do not disturb each other."""
+        domain = address.rpartition("@")[2].lower()
+        if domain == "refused.invalid":
+            return "550 5.1.1 mailbox unavailable"
+        if domain == "deferred.invalid":
+            return "451 4.3.0 mailbox temporarily unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
         if self.fail_left > 0:
             self.fail_left -= 1

@@ -59,5 +59,5 @@ def test_the_same_applicant_uploading_a_picture_again_is_not_flagged(loaded):
     picture = scan_jpeg()
     app = applications.create(api, me)
     applications.upload(api, me, app["id"], "education", "diploma", picture)
-    applications.upload(api, me, app["id"], "education", "degree", picture)
+    applications.upload(api, me, app["id"], "education", "degree_certificate", picture)
     assert [a["status"] for a in checked(api, me, app["id"], 2)] == ["accepted", "accepted"]

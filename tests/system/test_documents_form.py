@@ -45,22 +45,20 @@ def tool(name: str) -> str:
     return path
 
 
-def attachments_for(app: dict) -> list[tuple[str, str]]:
-    """What the application needs, with the one-inch photo among it."""
-    needed = list(applications.required_attachments(app))
-    return needed if ("basic", "photo") in needed else needed + [("basic", "photo")]
-
-
 def submit_with_photo(api, token) -> dict:
-    """applications.submit_complete, with a real one-inch photo for kind `photo`."""
+    """`applications.submit_complete`, but every image its own (documents flags one picture
+    uploaded by two applicants) and a real one-inch photo for kind `photo`
+    (`images.photo_jpeg`), so the form shows a portrait."""
     app = applications.body()
     created = applications.create(api, token, app)
-    for section, kind in attachments_for(app):
+    needed = applications.required_attachments(app)
+    assert ("basic", "photo") in needed  # R-3.3 §1: intake requires the one-inch photo
+    for section, kind in needed:
         data = photo_jpeg(seed=11) if kind == "photo" else scan_jpeg()
         applications.upload(api, token, created["id"], section, kind, data)
     path = f"/applications/{created['id']}"
-    checked = api.wait_for(path, token, lambda b: b["attachments"] and all(
-        a["status"] != "checking" for a in b["attachments"]), timeout=60)
+    checked = api.wait_for(path, token, lambda b: len(b["attachments"]) == len(needed) and all(
+        a["status"] != "checking" for a in b["attachments"]), timeout=120)
     assert all(a["status"] == "accepted" for a in checked["attachments"]), checked["attachments"]
     r = api.call("POST", f"{path}/submit", token)
     assert r.status_code == 202, r.text
@@ -195,16 +193,16 @@ def _png() -> bytes:
 
 BAD_FILES = {
     # name: (kind, bytes, expected status, expected code)
-    "truncated.jpg": ("diploma", lambda: scan_jpeg()[:60_000], "rejected", "TRUNCATED"),
-    "scan.png.jpg": ("diploma", _png, "rejected", "NOT_JPEG"),
-    "report.pdf.jpg": ("diploma", lambda: b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
+    "truncated.jpg": ("id_card", lambda: scan_jpeg()[:60_000], "rejected", "TRUNCATED"),
+    "scan.png.jpg": ("id_card", _png, "rejected", "NOT_JPEG"),
+    "report.pdf.jpg": ("id_card", lambda: b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
                        "rejected", "NOT_JPEG"),
-    "page.html.jpg": ("diploma", lambda: b"<!DOCTYPE html><html><body>x</body></html>",
+    "page.html.jpg": ("id_card", lambda: b"<!DOCTYPE html><html><body>x</body></html>",
                       "rejected", "NOT_JPEG"),
-    "tiny.jpg": ("diploma", lambda: jpeg(text_page((500, 700))), "rejected", "TOO_SMALL"),
+    "tiny.jpg": ("id_card", lambda: jpeg(text_page((300, 420))), "rejected", "TOO_SMALL"),
     "landscape-photo.jpg": ("photo", lambda: jpeg(portrait((600, 413))), "rejected",
                             "PHOTO_PROPORTIONS"),
-    "blank.jpg": ("diploma", lambda: jpeg(Image.new("RGB", (1240, 1754), (246, 246, 244))),
+    "blank.jpg": ("id_card", lambda: jpeg(Image.new("RGB", (1240, 1754), (246, 246, 244))),
                   "flagged", "BLANK_PAGE"),
 }
 

@@ -84,7 +84,7 @@ def test_engineering_senior_from_another_province_is_submitted_with_every_attach
     required = apps.required_attachments(app)
     held_back = ("qualification", "evaluation_form")
     uploaded = {}
-    for i, (section, kind) in enumerate(required):
+    for section, kind in required:
         if (section, kind) == held_back:
             continue
         if kind == "photo":  # a PNG named .jpg (R-3.2): documents rejects it
@@ -94,7 +94,7 @@ def test_engineering_senior_from_another_province_is_submitted_with_every_attach
             assert r.status_code == 201, r.text
             uploaded[kind] = r.json()
             continue
-        apps.upload(api, me, created["id"], section, kind, seed=100 + i)
+        apps.upload(api, me, created["id"], section, kind)
     api.wait_for(path, me, lambda b: all(a["status"] != "checking" for a in b["attachments"]),
                  timeout=90)
 
@@ -110,9 +110,9 @@ def test_engineering_senior_from_another_province_is_submitted_with_every_attach
 
     # replace the photo (the old one is superseded) and add the missing form
     r = api.call("PUT", f"{path}/attachments/basic/photo?replaces={photo['id']}", me,
-                 data=apps.attachment_image("photo", 7), headers={"Content-Type": "image/jpeg"})
+                 data=apps.attachment_image("photo"), headers={"Content-Type": "image/jpeg"})
     assert r.status_code == 201, r.text
-    apps.upload(api, me, created["id"], *held_back, seed=200)
+    apps.upload(api, me, created["id"], *held_back)
     api.wait_for(path, me, lambda b: all(a["status"] != "checking" for a in b["attachments"]),
                  timeout=60)
     r = api.call("POST", f"{path}/submit", me)
@@ -306,3 +306,32 @@ def _png() -> bytes:
     out = io.BytesIO()
     text_page((590, 826)).save(out, "PNG")
     return out.getvalue()
+
+
+def test_presigned_upload_is_confirmed_then_checked(loaded):
+    """The browser posts straight to the object store under a policy; intake then confirms."""
+    import requests
+
+    api = loaded.api
+    me = api.token("presign-1", org=UNIT)
+    created = apps.create(api, me, apps.body(UNIT))
+    path = f"/applications/{created['id']}"
+    r = api.call("POST", f"{path}/attachments/basic/id_card/uploads", me,
+                 json={"filename": "身份证.jpg"})
+    assert r.status_code == 201, r.text
+    attachment, form = r.json()["attachment"], r.json()["upload"]
+    assert attachment["status"] == "awaiting_upload"
+    assert form["fields"]["Content-Type"] == "image/jpeg"
+    confirm = f"{path}/attachments/{attachment['id']}/confirm"
+    early = api.call("POST", confirm, me)
+    assert (early.status_code, early.json()["code"]) == (409, "UPLOAD_NOT_FOUND")
+
+    posted = requests.post(form["url"], data=form["fields"], timeout=30, files={
+        "file": ("id.jpg", apps.attachment_image("id_card"), "image/jpeg")})
+    assert posted.status_code in (200, 201, 204), posted.text
+    r = api.call("POST", confirm, me)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "checking"
+    checked = api.wait_for(path, me, lambda b: b["attachments"][0]["status"] != "checking")
+    assert checked["attachments"][0]["status"] == "accepted", checked["attachments"]
+    assert api.call("POST", confirm, me).json()["code"] == "ALREADY_CONFIRMED"

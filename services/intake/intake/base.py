@@ -84,7 +84,7 @@ class IntakeBase:
             return bool(principal.org) and row.unit_id == principal.org
         if role in REVIEW_SCOPED and principal.org:
             try:
-                return bool(self.review.visible(role, principal.org, row.id))
+                return self.review.visible(role, principal.org, row.id) is True
             except (RemoteError, Refusal) as exc:  # review says no, or cannot answer: hidden
                 log.warning("review.visible failed for %s: %s", role, type(exc).__name__)
                 return False

@@ -1,4 +1,5 @@
-"""What was sent about an application, read from notify over RPC (issue #6: "was I told?").
+"""What was sent about an application, read from notify over RPC (issue #6: "was I told?"), and
+the administrator's desk for notification templates (notify checks and stores them).
 
 The applicant sees what was sent about their own application; an administrator (support)
 may read any. intake checks who may see the application in its own tables; notify answers
@@ -9,7 +10,7 @@ from __future__ import annotations
 from nameko.web.handlers import http
 
 from intake import auth
-from intake.web import endpoint, json_response
+from intake.web import endpoint, json_response, read_json
 
 
 class NotificationEndpoints:
@@ -22,3 +23,21 @@ class NotificationEndpoints:
         with self.db.session() as session:
             self._own_application(session, principal, application_id)
         return json_response(self.notify.attempts(application_id))
+
+    @http("GET", "/admin/notification-templates/<string:event>/<string:channel>")
+    @endpoint
+    def get_notification_template(self, request, event, channel):
+        auth.require(self._principal(request), "admin")
+        return json_response(self.notify.template(event, channel))
+
+    @http("PUT", "/admin/notification-templates/<string:event>/<string:channel>")
+    @endpoint
+    def save_notification_template(self, request, event, channel):
+        """notify refuses a template whose placeholders are not the event's variables, with
+        every problem at once; nothing is stored then."""
+        principal = self._principal(request)
+        auth.require(principal, "admin")
+        body = read_json(request)
+        return json_response(self.notify.save_template(
+            event, channel, str(body.get("body") or ""), body.get("subject"),
+            body.get("template_code"), principal.sub))

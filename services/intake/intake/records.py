@@ -16,7 +16,7 @@ from intake.pii import mask
 from intake.rules.attachments import required_attachments
 from intake.rules.completeness import submissions_left
 from intake.rules.eligibility import seniority
-from intake.rules.fields import parse_date
+from intake.rules.fields import is_none, parse_date
 
 HEADER_KEYS = ("season", "series", "specialty", "level", "category", "aid", "entrusted")
 VERDICTS = {"accepted", "rejected", "flagged"}
@@ -125,11 +125,13 @@ def contact(app) -> dict:
     from section 1, falling back to the token's claims."""
     basic = (app.sections or {}).get("basic") or {}
     token = app.applicant or {}
-    return {"person_id": app.applicant_id,
-            "name": basic.get("name") or token.get("name") or "",
-            "email": basic.get("email") or token.get("email") or "",
-            "phone": basic.get("phone") or token.get("phone") or "",
-            "channel": basic.get("contact_channel") or "sms"}
+
+    def given(key):  # 无 (R-3.1: "none") means the person has no such contact
+        value = basic.get(key)
+        return value if isinstance(value, str) and value.strip() and not is_none(value) \
+            else str(token.get(key) or "")
+    return {"person_id": app.applicant_id, "name": given("name"), "email": given("email"),
+            "phone": given("phone"), "channel": basic.get("contact_channel") or "sms"}
 
 
 def snapshot(app, attachments) -> dict:

@@ -30,7 +30,7 @@ from intake.pii import Pii, normalise
 from intake.rules import (Bar, catalogue_problems, category_problems, completeness,
                           creation_problems, diff_versions, submission_problems,
                           validate_draft_patch)
-from intake.rules.attachments import attachment_problems, is_known_kind
+from intake.rules.attachments import attachment_problems, is_acceptable_kind
 from intake.rules.fields import validate_opening_sections
 from intake.rules.idcard import id_number_error
 from intake.staff import StaffEndpoints
@@ -264,6 +264,9 @@ class IntakeService(IntakeBase, StaffEndpoints, NotificationEndpoints, VerifyEnd
             season = self._season(tx.session, app.season)
             problems = [Problem("FIELD_READ_ONLY", "评审年度在创建后不能修改", "season")] \
                 if "season" in patch else []
+            problems += [Problem("FIELD_REQUIRED", "此项不能清空", key)
+                         for key in ("series", "level", "category", "sections")
+                         if key in patch and patch[key] is None]
             problems += validate_draft_patch({k: v for k, v in patch.items() if k != "season"},
                                              season)
             if problems:
@@ -443,9 +446,9 @@ class IntakeService(IntakeBase, StaffEndpoints, NotificationEndpoints, VerifyEnd
     # ---- attachments ---------------------------------------------------------------------------
 
     def _check_kind(self, section: str, kind: str) -> None:
-        if not is_known_kind(section, kind):
-            raise Refusal("ATTACHMENT_KIND_UNKNOWN", f"“{section}”栏目没有“{kind}”类附件",
-                          status=404, field="kind")
+        if not is_acceptable_kind(section, kind):
+            raise Refusal("ATTACHMENT_KIND_UNKNOWN", f"没有“{section}”栏目，或附件类别“{kind}”"
+                          "不是小写字母、数字和下划线组成的名称", status=404, field="kind")
 
     def _replaced(self, session, app_id: str, section: str, kind: str, replaces: str | None):
         """The attachment a new upload replaces (`?replaces=<id>`), if any."""

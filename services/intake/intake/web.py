@@ -17,6 +17,7 @@ from contracts.errors import Refusal
 log = logging.getLogger(__name__)
 
 MAX_JSON_BYTES = 1024 * 1024
+MAX_JSON_DEPTH = 32  # an application is 5 levels deep; deeper is an attack, not a form
 
 
 def _json_default(value):
@@ -51,11 +52,37 @@ def read_json(request, required: bool = True) -> dict:
         return {}
     try:
         data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise Refusal("MALFORMED_JSON", "请求内容不是有效的 JSON") from None
     if not isinstance(data, dict):
         raise Refusal("WRONG_TYPE", "请求内容应为 JSON 对象", field="$")
+    _check_values(data)
     return data
+
+
+def _check_values(data) -> None:
+    """No text a database cannot hold (NUL, lone surrogates) and no absurd nesting; walked
+    without recursion so that the check itself cannot overflow."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise Refusal("BODY_TOO_DEEP", f"请求内容嵌套过深（最多 {MAX_JSON_DEPTH} 层）")
+        if isinstance(value, dict):
+            stack.extend((k, depth) for k in value)
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+        elif isinstance(value, str) and ("\x00" in value or not _encodable(value)):
+            raise Refusal("INVALID_CHARACTERS", "请求内容含有无效字符（如空字符或不成对的代理字符）")
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def endpoint(fn):

@@ -148,11 +148,19 @@ def publicity_closed(payload: Mapping, contact: Mapping, org_name: str, today: s
         "outcome": PUBLICITY_OUTCOMES.get(payload["outcome"], str(payload["outcome"]))})
 
 
-def returned(payload: Mapping, contact: Mapping, portal_url: str) -> Notice:
+def _reviewer_org(payload: Mapping, org_names: Mapping[str, str] | None) -> str | None:
+    """The name of the organisation the deciding reviewer acted for (R-4.1), if known."""
+    reviewer = payload.get("reviewer") or {}
+    if not isinstance(reviewer, Mapping):
+        return None
+    return reviewer.get("org_name") or (org_names or {}).get(reviewer.get("org_id") or "")
+
+
+def returned(payload: Mapping, contact: Mapping, portal_url: str,
+             org_names: Mapping[str, str] | None = None) -> Notice:
     """R-4.4, N-8.5: every problem in one notice, and the submissions left."""
     problems = lines(payload["problems"])
-    reviewer = payload.get("reviewer") or {}
-    by = (reviewer.get("org_name") if isinstance(reviewer, Mapping) else None) \
+    by = _reviewer_org(payload, org_names) \
         or step_name(payload["step"]).replace("审核", "") or "评审委员会"
     return Notice("returned", contact["person_id"], {
         **_applicant(contact, payload["application_id"], portal_url),
@@ -160,11 +168,10 @@ def returned(payload: Mapping, contact: Mapping, portal_url: str) -> Notice:
         "submissions_left": payload["submissions_left"]})
 
 
-def supplement_requested(payload: Mapping, contact: Mapping, portal_url: str) -> Notice:
+def supplement_requested(payload: Mapping, contact: Mapping, portal_url: str,
+                         org_names: Mapping[str, str] | None = None) -> Notice:
     """R-4.5: the items and the 48 h deadline."""
-    reviewer = payload.get("reviewer") or {}
-    committee = (reviewer.get("org_name") if isinstance(reviewer, Mapping) else None) \
-        or "评审委员会"
+    committee = _reviewer_org(payload, org_names) or "评审委员会"
     return Notice("supplement_requested", contact["person_id"], {
         **_applicant(contact, payload["application_id"], portal_url),
         "committee_name": committee, "items": lines(payload["items"]),

@@ -154,9 +154,10 @@ def after_failure(failure: DeliveryFailure, channel: str, channel_attempts: int,
 
 def parse_limit_text(text: str) -> tuple[RateLimit, ...]:
     """Limits written as `count/window_seconds`, comma-separated: "1/60,5/3600,10/86400"
-    (what an environment variable can carry); empty means no limit."""
+    (what an environment variable can carry); empty or `none` means no limit."""
     rows = []
-    for part in (text or "").replace(" ", "").split(","):
+    text = (text or "").replace(" ", "")
+    for part in ("" if text.lower() == "none" else text).split(","):
         if part:
             count, _, seconds = part.partition("/")
             rows.append({"count": count, "window_seconds": seconds})

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import random
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -171,7 +172,7 @@ class NotifyService(HealthMixin):
         """R-4.4, N-8.5: every problem at once, and the submissions left."""
         def build(tx):
             contact = self._applicant(tx, payload["application_id"])
-            return [messages.returned(payload, contact, self._portal())]
+            return [messages.returned(payload, contact, self._portal(), self._org_names(tx))]
         self._handle(payload, "review.application_returned", build)
 
     @subscribe(events.SUPPLEMENT_REQUESTED)
@@ -186,7 +187,8 @@ class NotifyService(HealthMixin):
                 person_id=contact["person_id"], items=payload["items"],
                 deadline=datetime.fromisoformat(payload["deadline"]), status="open",
                 created_at=self.clock()))
-            return [messages.supplement_requested(payload, contact, self._portal())]
+            return [messages.supplement_requested(payload, contact, self._portal(),
+                                                  self._org_names(tx))]
         self._handle(payload, "review.supplement_requested", build)
 
     @subscribe(events.APPLICATION_ABANDONED)
@@ -270,6 +272,12 @@ class NotifyService(HealthMixin):
             stale = session.execute(select(m.sends).where(and_(
                 m.sends.c.status == "sending", m.sends.c.claimed_at < now - lease))).all()
         for send in stale:
+            with self.db.transaction() as tx:  # one replica resolves it, not each of them
+                taken = tx.session.execute(update(m.sends).where(and_(
+                    m.sends.c.id == send.id, m.sends.c.status == "sending",
+                    m.sends.c.claimed_at == send.claimed_at)).values(claimed_at=now)).rowcount
+            if taken != 1:
+                continue
             log.warning("send %s was interrupted while sending; resolving it", send.id)
             self._record(send, now, send.address_masked, TransientFailure(
                 "INTERRUPTED", "进程在调用服务商时中断，服务商可能已收到"), outcome="unknown")
@@ -534,36 +542,23 @@ class NotifyService(HealthMixin):
         return policy.rate_limit_wait(now, list(recent), limits)
 
     def _remember(self, tx, contact: dict) -> None:
-        table = m.contacts
+        """Keep the latest contact of a person (upsert: two events about one person may be
+        handled at the same moment)."""
         values = {k: contact.get(k) or None for k in ("name", "email", "phone")}
         values["channel"] = contact.get("channel") if contact.get("channel") in CHANNELS else None
         values["updated_at"] = self.clock()
-        found = tx.session.execute(select(table.c.person_id).where(
-            table.c.person_id == contact["person_id"])).first()
-        if found:
-            tx.session.execute(update(table).where(
-                table.c.person_id == contact["person_id"]).values(**values))
-        else:
-            tx.session.execute(table.insert().values(person_id=contact["person_id"], **values))
+        _upsert(tx.session, m.contacts, {"person_id": contact["person_id"]}, values)
 
     def _upsert_application(self, tx, payload: dict, person_id: str) -> None:
-        values = {"person_id": person_id, "season": payload["season"],
-                  "series": payload.get("series"), "level": payload.get("level"),
-                  "status": "active", "updated_at": self.clock()}
-        found = tx.session.execute(select(m.applications.c.application_id).where(
-            m.applications.c.application_id == payload["application_id"])).first()
-        if found:
-            tx.session.execute(update(m.applications).where(
-                m.applications.c.application_id == payload["application_id"]).values(**values))
-        else:
-            tx.session.execute(m.applications.insert().values(
-                application_id=payload["application_id"], **values))
+        _upsert(tx.session, m.applications, {"application_id": payload["application_id"]},
+                {"person_id": person_id, "season": payload["season"],
+                 "series": payload.get("series"), "level": payload.get("level"),
+                 "status": "active", "updated_at": self.clock()})
 
     def _remember_org(self, tx, org_id: str, name: str) -> None:
         if not org_id or not name:
             return
-        tx.session.execute(m.organisations.delete().where(m.organisations.c.org_id == org_id))
-        tx.session.execute(m.organisations.insert().values(org_id=org_id, name=name))
+        _upsert(tx.session, m.organisations, {"org_id": org_id}, {"name": name})
 
     def _org_names(self, tx) -> dict[str, str]:
         return {r.org_id: r.name for r in tx.session.execute(select(m.organisations)).all()}
@@ -595,7 +590,17 @@ class NotifyService(HealthMixin):
                 "phone": row.phone, "channel": row.channel}
 
     def _portal(self) -> str:
-        return str(self.config.get("PORTAL_URL") or "")
+        """The platform's address for the link in messages: `PORTAL_URL` from the config or
+        the environment, set by the deployment (no default could be right)."""
+        return str(self.config.get("PORTAL_URL") or os.environ.get("PORTAL_URL")
+                   or "见所在单位通知")
+
+
+def _upsert(session, table, key: dict, values: dict) -> None:
+    """Insert the row, or update it when its key exists; no read-then-insert race."""
+    session.execute(insert_ignoring_duplicates(_dialect(session), table, **key, **values))
+    where = and_(*(table.c[k] == v for k, v in key.items()))
+    session.execute(update(table).where(where).values(**values))
 
 
 def _dialect(session) -> str:

@@ -189,20 +189,33 @@ def test_malformed_and_huge_files_are_refused_and_the_service_keeps_working(docu
 
 
 def test_a_48_megapixel_photo_is_decoded_off_the_hub(documents):
-    """While a huge (but legal) image is decoded, the service still answers at once."""
-    big = jpeg(text_page((6000, 8000), seed=3), quality=80)
-    attachment = documents.upload(big, "applicant-big")
-    worst = 0.0
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        started = time.time()
-        documents.health()
-        worst = max(worst, time.time() - started)
-        if [p for p in documents.emitted("attachment_checked") if p["attachment_id"] == attachment]:
-            break
-        eventlet.sleep(0.05)
-    assert documents.checked(attachment)[attachment]["verdict"] == "accepted"
-    assert worst < 1.0, f"health took {worst:.2f}s while decoding"
+    """While a huge (but legal) image is decoded, the service still answers at once. A phone
+    photo turned by EXIF takes the slow path: full decode, rotation, re-encode. Measured here:
+    offloaded, the longest stall is ~0.04 s; with the check run on the hub instead, ~1.5 s."""
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    big = jpeg(text_page((8000, 6000), seed=3), quality=80, exif=exif.tobytes())
+    # The test runs on the same eventlet hub as the service: a ticker greenthread that wakes
+    # every 20 ms sees a stalled hub as a long gap between two of its turns.
+    gaps = []
+
+    def ticker():
+        last = time.time()
+        while True:
+            eventlet.sleep(0.02)
+            now = time.time()
+            gaps.append(now - last - 0.02)
+            last = now
+
+    ticking = eventlet.spawn(ticker)
+    try:
+        attachment = documents.upload(big, "applicant-big")
+        assert documents.checked(attachment, timeout=90)[attachment]["verdict"] == "accepted"
+        assert documents.health()["status"] == "ok"
+    finally:
+        ticking.kill()
+    print(f"longest stall of the hub while decoding: {max(gaps):.3f}s")
+    assert max(gaps) < 0.5, f"the hub stalled {max(gaps):.2f}s while decoding"
 
 
 # ---- the 评审表 ---------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ a flagged attachment "is accepted for the applicant but shown to the committee".
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
@@ -135,9 +136,19 @@ KNOWN_KINDS: dict[str, tuple[str, ...]] = {
 }
 
 
+_KIND_NAME = re.compile(r"[a-z][a-z0-9_]{0,59}")
+
+
 def is_known_kind(section: str, kind: str) -> bool:
-    """R-3.3: `kind` is an attachment `section` of the application can hold."""
+    """R-3.3: `kind` is one that `section` requires (`KNOWN_KINDS`)."""
     return kind in KNOWN_KINDS.get(section, ())
+
+
+def is_acceptable_kind(section: str, kind: str) -> bool:
+    """Where an upload may go: one of the ten sections (R-3.3), under a kind named in lower-case
+    snake case. Kinds beyond `KNOWN_KINDS` are kept as further evidence (R-3.3 #10 "other
+    proof") and count toward no requirement."""
+    return section in KNOWN_KINDS and bool(_KIND_NAME.fullmatch(kind))
 
 
 def required_attachments(application: dict, season: Season) -> list[AttachmentRequirement]:

@@ -24,6 +24,7 @@ _MOBILE = re.compile(r"1[3-9]\d{9}")  # mainland mobile numbers: 11 digits, 13x�
 _EMAIL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
                     r"@([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # not printable, not a line break
 
 
 def is_blank(value: str) -> bool:
@@ -118,6 +119,8 @@ def _check_entries(spec, value, path, season, full) -> list[Problem]:
 def _check_text(spec, value, path, season, full) -> list[Problem]:
     if not isinstance(value, str):
         return [_wrong_type(spec, path, "文本")]
+    if _CONTROL.search(value):
+        return [Problem("FIELD_INVALID_CHARACTERS", f"“{spec.label_zh}”含有不可见的控制字符", path)]
     limit = spec.limit(season)
     if limit is not None and len(value) > limit:  # len counts characters, not UTF-8 bytes
         return [Problem(spec.too_long_code,

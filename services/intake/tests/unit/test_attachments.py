@@ -133,3 +133,10 @@ def test_every_required_kind_is_a_known_kind(app):
     app["sections"]["qualification"]["obtained_in_xinjiang"] = False
     for req in required_attachments(app, SEASON):
         assert is_known_kind(req.section, req.kind), req
+
+
+def test_uploads_go_to_one_of_the_ten_sections_under_a_plain_kind_name():
+    from intake.rules.attachments import is_acceptable_kind
+    assert is_acceptable_kind("basic", "photo") and is_acceptable_kind("other", "award")
+    assert not is_acceptable_kind("x", "photo")
+    assert not is_acceptable_kind("basic", "../photo") and not is_acceptable_kind("basic", "P")

@@ -7,8 +7,8 @@ import pytest
 
 from notify.channels import PermanentFailure, TransientFailure
 from notify.policy import (
-    ALIYUN_SMS_LIMITS, RateLimit, channel_order, idempotency_key, next_attempt_at, parse_limits,
-    rate_limit_wait, reminder_due, should_retry)
+    ALIYUN_SMS_LIMITS, RateLimit, after_failure, channel_order, idempotency_key, next_attempt_at,
+    parse_limit_text, parse_limits, rate_limit_wait, reminder_due, should_retry)
 
 NOW = datetime(2019, 10, 20, 12, 0, tzinfo=timezone.utc)
 MIN, HOUR = timedelta(minutes=1), timedelta(hours=1)
@@ -115,3 +115,79 @@ DEADLINE = NOW + 48 * HOUR
 ])
 def test_r_4_5_supplement_reminders_24h_and_2h_before_the_deadline(now, due):
     assert reminder_due(DEADLINE, now) == due
+
+
+# ---- after a failed attempt: retry, fall back, or give up ------------------------------------
+
+AT = datetime(2019, 10, 15, 2, tzinfo=timezone.utc)
+BASE, CAP = timedelta(seconds=30), timedelta(minutes=30)
+
+
+class Half:
+    def random(self):
+        return 0.5
+
+
+def test_a_transient_failure_is_retried_later_on_the_same_channel():
+    step = after_failure(TransientFailure("SMS_TIMEOUT"), "sms", 1, ["sms", "email"], 3, AT,
+                         BASE, CAP, Half())
+    assert (step.status, step.channel, step.channel_attempts) == ("pending", "sms", 1)
+    assert step.at == AT + timedelta(seconds=15)
+
+
+def test_retries_run_out_then_the_other_channel_is_tried_at_once():
+    step = after_failure(TransientFailure("SMS_TIMEOUT"), "sms", 3, ["sms", "email"], 3, AT,
+                         BASE, CAP, Half())
+    assert (step.status, step.channel, step.channel_attempts, step.at) == (
+        "pending", "email", 0, AT)
+
+
+def test_a_permanent_failure_falls_back_without_retrying():
+    step = after_failure(PermanentFailure("isv.MOBILE_NUMBER_ILLEGAL"), "sms", 1,
+                         ["sms", "email"], 3, AT, BASE, CAP, Half())
+    assert (step.status, step.channel) == ("pending", "email")
+
+
+def test_with_no_channel_left_a_send_is_failed_or_dead():
+    assert after_failure(PermanentFailure("X"), "email", 1, ["sms", "email"], 3, AT, BASE, CAP,
+                         Half()).status == "failed"
+    assert after_failure(TransientFailure("X"), "sms", 3, ["sms"], 3, AT, BASE, CAP,
+                         Half()).status == "dead"
+
+
+def test_limits_as_an_environment_variable_writes_them():
+    assert parse_limit_text("1/60, 5/3600") == (RateLimit(1, timedelta(minutes=1)),
+                                               RateLimit(5, timedelta(hours=1)))
+    assert parse_limit_text("") == parse_limit_text("none") == ()
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(outcomes=st.lists(st.sampled_from(["transient", "permanent"]), min_size=1, max_size=40),
+       order=st.sampled_from([["email"], ["sms"], ["sms", "email"], ["email", "sms"]]),
+       max_attempts=st.integers(1, 6))
+def test_a_send_always_ends_within_its_budget_and_never_retries_a_permanent_failure(
+        outcomes, order, max_attempts):
+    """Whatever the providers answer, a send is tried at most `max_attempts` times per channel,
+    each channel once in order, and a permanent failure is never tried again on its channel."""
+    channel, tries, used = order[0], 0, []
+    status = "pending"
+    for outcome in outcomes:
+        used.append(channel)
+        tries += 1
+        failure = (TransientFailure if outcome == "transient" else PermanentFailure)("X")
+        step = after_failure(failure, channel, tries, order, max_attempts, AT, BASE, CAP, Half())
+        status = step.status
+        if status != "pending":
+            break
+        if step.channel != channel:
+            channel, tries = step.channel, 0
+            assert step.at == AT  # the fallback goes at once
+        else:
+            assert outcome == "transient" and step.at >= AT
+    for c in order:
+        assert used.count(c) <= max_attempts
+    assert used == sorted(used, key=order.index)  # each channel once, in order
+    if status in ("failed", "dead"):
+        assert used[-1] == order[-1]

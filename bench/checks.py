@@ -1,0 +1,108 @@
+"""1. Attachment checks (documents.checks.check_attachment, R-3.2) beside a bare full decode.
+
+Files: A4 scans at 300 dpi (2480×3508, printed text on off-white paper, as a flatbed scanner
+delivers them: upright, no EXIF) and phone photos (4032×3024 of a page with sensor noise, half of
+them with EXIF orientation 6 as phones write them, which is check_attachment's full-decode path).
+Baseline: `Image.open(BytesIO(data)).load()` of the same bytes. Also: every corrupt file the bare
+decode refuses is rejected by check_attachment, and with which code.
+"""
+from __future__ import annotations
+
+import io
+import statistics
+import time
+
+from PIL import Image, ImageFilter
+
+from documents.checks import REJECTED, check_attachment
+from tests.support.images import jpeg, text_page
+
+A4_300DPI = (2480, 3508)
+PHONE = (4032, 3024)
+
+
+def a4_scan(seed: int) -> bytes:
+    return jpeg(text_page(A4_300DPI, seed), quality=85)
+
+
+def phone_photo(seed: int, rotated: bool) -> bytes:
+    page = text_page(PHONE, seed)
+    noise = Image.effect_noise(PHONE, 18).convert("RGB")
+    photo = Image.blend(page, noise, 0.12).filter(ImageFilter.GaussianBlur(0.6))
+    exif = Image.Exif()
+    exif[0x0110] = "bench phone"  # Model
+    exif[0x0112] = 6 if rotated else 1  # Orientation
+    return jpeg(photo, quality=90, exif=exif.tobytes())
+
+
+def corrupt_files(good: bytes) -> dict[str, bytes]:
+    png = io.BytesIO()
+    Image.new("RGB", (900, 1200), "white").save(png, "PNG")
+    return {"truncated_half": good[: len(good) // 2],
+            "truncated_tail": good[:-2048],
+            "png_named_jpg": png.getvalue(),
+            "empty": b"",
+            "header_then_garbage": good[:600] + bytes(range(256)) * 40}
+
+
+def _bare(data: bytes):
+    img = Image.open(io.BytesIO(data))
+    img.load()
+    return img.size
+
+
+def _rate(fn, files, rounds: int):
+    times = []
+    for _ in range(rounds):
+        for data in files:
+            t = time.perf_counter()
+            fn(data)
+            times.append(time.perf_counter() - t)
+    return {"per_s": len(times) / sum(times), "median_ms": statistics.median(times) * 1e3,
+            "n": len(times)}
+
+
+def run(quick: bool) -> dict:
+    n = 3 if quick else 8
+    rounds = 2 if quick else 4
+    sets = {"a4_scan": [a4_scan(i) for i in range(n)],
+            "phone_upright": [phone_photo(i, False) for i in range(max(2, n // 2))],
+            "phone_rotated": [phone_photo(i, True) for i in range(max(2, n // 2))]}
+    results = {}
+    for name, files in sets.items():
+        verdicts = {check_attachment(d, "scan").verdict for d in files}
+        checked = _rate(lambda d: check_attachment(d, "scan"), files, rounds)
+        bare = _rate(_bare, files, rounds)
+        results[name] = {"files": len(files), "mean_bytes": sum(map(len, files)) // len(files),
+                         "verdicts": sorted(verdicts), "check": checked, "bare": bare,
+                         "ratio": checked["per_s"] / bare["per_s"]}
+    corrupt = {}
+    for name, data in corrupt_files(sets["a4_scan"][0]).items():
+        try:
+            _bare(data)
+            bare_refuses = False
+        except Exception:
+            bare_refuses = True
+        r = check_attachment(data, "scan")
+        corrupt[name] = {"bare_refuses": bare_refuses, "verdict": r.verdict,
+                         "code": r.reasons[0].code if r.reasons else None}
+    results["corrupt"] = corrupt
+    results["corrupt_all_rejected"] = all(c["verdict"] == REJECTED for c in corrupt.values()
+                                          if c["bare_refuses"])
+    return results
+
+
+def profile(quick: bool = True) -> str:
+    """cProfile of check_attachment on the A4 scans: where its time goes."""
+    import cProfile
+    import pstats
+
+    files = [a4_scan(i) for i in range(2)]
+    prof = cProfile.Profile()
+    prof.enable()
+    for d in files * 3:
+        check_attachment(d, "scan")
+    prof.disable()
+    out = io.StringIO()
+    pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(8)
+    return out.getvalue()

@@ -1,0 +1,162 @@
+"""The table, the rows of results.json it is made of, and the chart."""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def _row(section, metric, value, bare=None, unit="", ratio=None, target="", met=None):
+    return {"section": section, "metric": metric, "value": value, "bare": bare, "unit": unit,
+            "ratio": ratio, "target": target, "met": met}
+
+
+def rows(results: dict) -> list[dict]:
+    s, out = results["sections"], []
+    for name, sec in s.items():
+        if "error" in sec:
+            out.append(_row(name, "FAILED", sec["error"][:70]))
+    c = s.get("checks", {})
+    for kind in ("a4_scan", "phone_upright", "phone_rotated"):
+        if kind in c:
+            r = c[kind]
+            out.append(_row("1 checks", f"{kind} checks/s", r["check"]["per_s"],
+                            r["bare"]["per_s"], "/s", r["ratio"], ">= 4x bare decode",
+                            r["ratio"] >= 4))
+    if "corrupt" in c:
+        rejected = sum(1 for v in c["corrupt"].values() if v["verdict"] == "rejected")
+        bare = sum(1 for v in c["corrupt"].values() if v["bare_refuses"])
+        out.append(_row("1 checks", "corrupt files rejected", rejected, bare, "files", None,
+                        "all bare refuses rejected", c["corrupt_all_rejected"]))
+    p = s.get("pipeline", {})
+    if "saturated" in p:
+        fx, sat = p["fixed_rate"], p["saturated"]
+        out.append(_row("2 pipeline", f"submit->mailed/s, saturated (n={sat['n']})",
+                        sat["per_s"], p["bare_max"]["per_s"], "/s",
+                        p["ratio_throughput_vs_bare_max"], ">= 100/s sustained",
+                        sat["per_s"] >= 100))
+        for q in ("p50", "p95", "p99"):
+            v, b = fx["latency_s"][q], p["bare_same_rate"]["latency_s"][q]
+            out.append(_row("2 pipeline", f"latency {q} at {fx['rate_offered']:g}/s (n={fx['n']})",
+                            v and v * 1e3, b and b * 1e3, "ms", (v / b) if v and b else None,
+                            "<= 500 ms" if q == "p99" else "",
+                            (v is not None and v <= 0.5) if q == "p99" else None))
+        v = sat["latency_s"]["p99"]
+        out.append(_row("2 pipeline", "latency p99, saturated", v and v * 1e3, unit="ms"))
+        dead = sum(v for v in p.get("dead_lettered", {}).values() if v > 0)
+        out.append(_row("2 pipeline", "events dead-lettered", dead, target="0", met=dead == 0))
+        for phase in (fx, sat):
+            out.append(_row("2 pipeline", f"submitted/notified/duplicated @{phase['rate_offered']:g}",
+                            f"{phase['submitted']}/{phase['notified']}/{phase['duplicated']}",
+                            met=phase["submitted"] == phase["notified"] == phase["n"]
+                            and not phase["duplicated"], target="all notified once"))
+    a = s.get("api", {})
+    if "status_read" in a:
+        bare = (a["bare"]["per_s"] + a["bare_after"]["per_s"]) / 2
+        bp99 = a["bare"]["latency_ms"]["p99"]
+        for key, label, target, ok in (
+                ("status_read", "GET /applications/{id}", ">= 1/3 bare",
+                 a["ratio_status_read"] >= 1 / 3),
+                ("submit", "POST .../submit", "", None)):
+            r = a[key]
+            out.append(_row("3 api", f"{label} req/s @{a['clients']}", r["per_s"], bare, "/s",
+                            r["per_s"] / bare, target, ok))
+            p99 = r["latency_ms"]["p99"]
+            out.append(_row("3 api", f"{label} p99", p99, bp99, "ms",
+                            p99 / bp99 if p99 and bp99 else None))
+    r = s.get("render", {})
+    if "form" in r:
+        out.append(_row("4 render", f"评审表 median ({r['pages']} pages)", r["form"]["median_ms"],
+                        r["bare"]["median_ms"], "ms", r["ratio"], "<= 4x bare", r["ratio"] <= 4))
+        out.append(_row("4 render", "评审表 p99", r["form"]["p99_ms"], r["bare"]["p99_ms"], "ms",
+                        r["form"]["p99_ms"] / r["bare"]["p99_ms"]))
+        out.append(_row("4 render", "bytes per document", r["form"]["bytes"] / 1024,
+                        r["bare"]["bytes"] / 1024, "KB", r["form"]["bytes"] / r["bare"]["bytes"],
+                        "<= 300 KB", r["bytes_ok"]))
+    m = s.get("memory", {})
+    for name, v in (m.get("peak_rss") or {}).items():
+        peak = max(x for x in (v["sampled_peak"], v["vm_hwm"]) if x)
+        out.append(_row("5 memory", f"{name} peak RSS", peak / 2**20, unit="MB"))
+    u = m.get("upload_20mb")
+    if u:
+        out.append(_row("5 memory", "intake RSS rise, 20 MB upload", u["rise"] / 2**20,
+                        u["bytes"] / 2**20, "MB", u["rise"] / u["bytes"], "< 20 MB", u["ok"]))
+    f = s.get("faults", {})
+    if "submitted" in f:
+        out.append(_row("6 faults", "submitted/completed/lost/duplicated",
+                        f"{f['submitted']}/{f['completed']}/{f['lost']}/{f['duplicated']}",
+                        target="lost 0, duplicated 0",
+                        met=f["lost"] == 0 and f["duplicated"] == 0
+                        and f["consistent"] == f["submitted"]))
+        dead = sum(v for v in f.get("dead_lettered", {}).values() if v > 0)
+        out.append(_row("6 faults", "events dead-lettered", dead, target="0", met=dead == 0))
+        out.append(_row("6 faults", "consistent (in_review + 评审表)", f["consistent"],
+                        f["submitted"], "apps"))
+        out.append(_row("6 faults", "faults injected", len(f["faults"]),
+                        target="; ".join(f["faults"])))
+        if f["skipped"]:
+            out.append(_row("6 faults", "not injected (--full, after 11:15 UTC)",
+                            len(f["skipped"]), target=", ".join(f["skipped"])))
+    return out
+
+
+def _fmt(v):
+    if v is None:
+        return "-"
+    if isinstance(v, str):
+        return v[:40]
+    if isinstance(v, float):
+        return f"{v:,.1f}" if abs(v) >= 10 else f"{v:.2f}"
+    return str(v)
+
+
+def table(rows: list[dict], results: dict) -> str:
+    env = results["environment"]
+    head = (f"titles benchmarks — {env['date_utc']} — {env['cpus']} CPU ({env['cpu_model']}), "
+            f"load at start {env['loadavg_at_start']}\n")
+    cols = ("section", "metric", "titles", "bare", "unit", "ratio", "target", "met")
+    data = [(r["section"], r["metric"], _fmt(r["value"]), _fmt(r["bare"]), r["unit"],
+             _fmt(r["ratio"]) + ("x" if r["ratio"] is not None else ""), r["target"],
+             {True: "yes", False: "NO", None: ""}[r["met"]]) for r in rows]
+    widths = [max(len(str(x)) for x in col) for col in zip(cols, *data)]
+    line = lambda xs: "  ".join(str(x).ljust(w) for x, w in zip(xs, widths))  # noqa: E731
+    return "\n".join([head, line(cols), line("-" * w for w in widths), *map(line, data)])
+
+
+def chart(rows: list[dict], path: Path, results: dict) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib import font_manager
+
+    try:  # the CJK font the documents use, as a fallback for the Chinese labels
+        from documents.fonts import cjk_font_path
+
+        font_manager.fontManager.addfont(str(cjk_font_path()))
+        cjk = font_manager.FontProperties(fname=str(cjk_font_path())).get_name()
+        plt.rcParams["font.family"] = ["DejaVu Sans", cjk]
+    except Exception:  # noqa: BLE001 - labels with boxes are still a chart
+        pass
+
+    ratios = [r for r in rows if isinstance(r["ratio"], (int, float))]
+    mem = [r for r in rows if r["section"] == "5 memory" and r["unit"] == "MB"]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14, max(4, 0.42 * len(ratios) + 1.5)),
+                                   gridspec_kw={"width_ratios": [3, 1.4]})
+    labels = [f"{r['section'][:2]}{r['metric'][:38]}" for r in ratios]
+    colours = ["#2a7" if r["met"] else "#c33" if r["met"] is False else "#888" for r in ratios]
+    ax1.barh(labels, [r["ratio"] for r in ratios], color=colours)
+    ax1.axvline(1, color="k", lw=0.8)
+    ax1.set_xscale("log")
+    ax1.invert_yaxis()
+    ax1.set_xlabel("titles / bare baseline (same run)  — green: target met, red: missed")
+    for i, r in enumerate(ratios):
+        ax1.text(r["ratio"], i, f" {r['ratio']:.2f}x", va="center", fontsize=8)
+    ax2.barh([r["metric"][:28] for r in mem], [r["value"] for r in mem], color="#47a")
+    ax2.invert_yaxis()
+    ax2.set_xlabel("MB")
+    ax2.set_title("memory", fontsize=9)
+    env = results["environment"]
+    fig.suptitle(f"titles vs bare baselines — {env['date_utc']}, {env['cpus']} CPU, shared "
+                 f"machine (load {env['loadavg_at_start'][0]})", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
