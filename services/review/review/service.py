@@ -493,6 +493,10 @@ class ReviewService(HealthMixin):
             if tx is None:
                 return
             now = self.clock()
+            if payload["kind"] == "supplement":  # lock as the sweep does: request, then app
+                tx.session.execute(select(m.supplement_requests.c.id).where(
+                    m.supplement_requests.c.application_id == payload["application_id"],
+                    m.supplement_requests.c.status == "open").with_for_update()).all()
             app = tx.session.execute(select(m.applications).where(
                 m.applications.c.id == payload["application_id"]).with_for_update()).first()
             if app is None:
