@@ -465,7 +465,8 @@ class ReviewService(HealthMixin):
         paper materials are still due."""
         now = self.clock()
         with self.db.transaction() as tx:
-            for request in abandon_expired(tx.session, now):
+            claimed = abandon_expired(tx.session, now)
+            for request in claimed:  # every row lock first, the audit chain's lock last
                 tx.session.execute(update(m.applications).where(
                     m.applications.c.id == request.application_id).values(
                     status="abandoned", updated_at=now))
@@ -474,6 +475,7 @@ class ReviewService(HealthMixin):
                     m.tasks.c.status == "open").values(
                     status="done", decision="abandoned", closed_at=now,
                     reason="逾期未补充材料，视为放弃申报", reviewer={"person_id": "system"}))
+            for request in claimed:
                 append_audit(tx, now, {"sub": "system", "role": "system"}, "abandoned",
                              request.application_id, request_id=request.id,
                              deadline=request.deadline.isoformat())
