@@ -37,7 +37,7 @@ from review.rules import submissions as submission_rules
 from review.rules import supplements as supplement_rules
 from review.rules.routing import committee_for, route_for
 from review.store import (Settings, abandon_expired, app_view, append_audit, audit_entries,
-                          calendar, committee_row, committee_view, load_registry, reviewer_of,
+                          calendar, committee_row, load_registry, reviewer_of,
                           settings)
 
 log = logging.getLogger(__name__)
