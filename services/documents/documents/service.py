@@ -121,7 +121,7 @@ class DocumentsService(HealthMixin):
         the second's query then sees it. SQLite serialises writers already (`consume` writes
         first)."""
         keys = duplicates.band_keys(result.phash)
-        if session.bind.dialect.name == "postgresql":
+        if session.get_bind().dialect.name == "postgresql":
             for key in keys:
                 session.execute(text("SELECT pg_advisory_xact_lock(:c, :k)"),
                                 {"c": _DUPLICATE_LOCK_CLASS, "k": key})

@@ -69,6 +69,12 @@ class UnknownApplication(Exception):
     that the event is retried (the submission may be a moment behind), then dead-lettered."""
 
 
+def handles(event):
+    """`@subscribe`, with UnknownApplication expected: nameko logs it as a warning, not as an
+    error with a traceback (it is retried, and dead-lettered only if it lasts)."""
+    return subscribe(event, expected_exceptions=UnknownApplication)
+
+
 class Senders(DependencyProvider):
     """The configured channels (`MAIL_BACKEND`, `SMS_BACKEND`), built once per container."""
 
@@ -104,7 +110,7 @@ class NotifyService(HealthMixin):
 
     # ---- events: who is told what (notify.messages) ----------------------------------------
 
-    @subscribe(events.APPLICATION_SUBMITTED)
+    @handles(events.APPLICATION_SUBMITTED)
     def on_application_submitted(self, payload):
         """Keep the applicant's contact; a `supplement` submission answers the open supplement
         request (R-4.5: its reminders stop); tell the applicant it was received."""
@@ -119,7 +125,7 @@ class NotifyService(HealthMixin):
             return [messages.received(payload, contact, self._portal())]
         self._handle(payload, "intake.application_submitted", build)
 
-    @subscribe(events.APPLICATION_WITHDRAWN)
+    @handles(events.APPLICATION_WITHDRAWN)
     def on_application_withdrawn(self, payload):
         def build(tx):
             contact = self._applicant(tx, payload["application_id"])
@@ -130,7 +136,7 @@ class NotifyService(HealthMixin):
             return [messages.withdrawn(payload, contact, self._portal())]
         self._handle(payload, "intake.application_withdrawn", build)
 
-    @subscribe(events.TASK_OPENED)
+    @handles(events.TASK_OPENED)
     def on_task_opened(self, payload):
         """R-4.1, R-4.3: a reviewer is told when an application reaches their step."""
         def build(tx):
@@ -140,7 +146,7 @@ class NotifyService(HealthMixin):
             return messages.task_opened(payload, self._portal())
         self._handle(payload, "review.task_opened", build)
 
-    @subscribe(events.STEP_DECIDED)
+    @handles(events.STEP_DECIDED)
     def on_step_decided(self, payload):
         """R-4.3: the applicant is told of each step of the route."""
         def build(tx):
@@ -149,7 +155,7 @@ class NotifyService(HealthMixin):
                                           self._org_names(tx))]
         self._handle(payload, "review.step_decided", build)
 
-    @subscribe(events.PUBLICITY_OPENED)
+    @handles(events.PUBLICITY_OPENED)
     def on_publicity_opened(self, payload):
         """R-4.2: the unit publicity started (5 working days, R-2.3)."""
         def build(tx):
@@ -158,7 +164,7 @@ class NotifyService(HealthMixin):
             return [messages.publicity_opened(payload, contact, org)]
         self._handle(payload, "review.publicity_opened", build)
 
-    @subscribe(events.PUBLICITY_CLOSED)
+    @handles(events.PUBLICITY_CLOSED)
     def on_publicity_closed(self, payload):
         def build(tx):
             contact = self._applicant(tx, payload["application_id"])
@@ -167,7 +173,7 @@ class NotifyService(HealthMixin):
                                               self.clock().date().isoformat())]
         self._handle(payload, "review.publicity_closed", build)
 
-    @subscribe(events.APPLICATION_RETURNED)
+    @handles(events.APPLICATION_RETURNED)
     def on_application_returned(self, payload):
         """R-4.4, N-8.5: every problem at once, and the submissions left."""
         def build(tx):
@@ -175,7 +181,7 @@ class NotifyService(HealthMixin):
             return [messages.returned(payload, contact, self._portal(), self._org_names(tx))]
         self._handle(payload, "review.application_returned", build)
 
-    @subscribe(events.SUPPLEMENT_REQUESTED)
+    @handles(events.SUPPLEMENT_REQUESTED)
     def on_supplement_requested(self, payload):
         """R-4.5: the applicant is told the items and the 48 h deadline; the deadline is kept
         for the reminders (24 h and 2 h before it, `remind`)."""
@@ -191,7 +197,7 @@ class NotifyService(HealthMixin):
                                                   self._org_names(tx))]
         self._handle(payload, "review.supplement_requested", build)
 
-    @subscribe(events.APPLICATION_ABANDONED)
+    @handles(events.APPLICATION_ABANDONED)
     def on_application_abandoned(self, payload):
         """R-4.5: the deadline passed unanswered (视为放弃申报)."""
         def build(tx):
@@ -203,7 +209,7 @@ class NotifyService(HealthMixin):
             return [messages.abandoned(payload, contact)]
         self._handle(payload, "review.application_abandoned", build)
 
-    @subscribe(events.RESULT_PUBLISHED)
+    @handles(events.RESULT_PUBLISHED)
     def on_result_published(self, payload):
         """R-6.1, N-8.6."""
         def build(tx):
@@ -213,7 +219,7 @@ class NotifyService(HealthMixin):
             return [messages.result_published(payload, contact, level, self._portal())]
         self._handle(payload, "review.result_published", build)
 
-    @subscribe(events.PAPER_DELIVERY_DUE)
+    @handles(events.PAPER_DELIVERY_DUE)
     def on_paper_delivery_due(self, payload):
         """R-2.2, R-5.1: the unit's HR contacts, before the paper window closes."""
         def build(tx):
