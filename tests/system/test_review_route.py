@@ -197,6 +197,12 @@ def test_three_levels_to_the_committee_across_a_make_up_saturday(loaded):
     decided = post(api, f"/review/applications/{app_id}/recommend", unit, {"opinion": OPINION})
     assert decided["next_org_id"] == "dept-changji-city"
 
+    # intake shows the application to departments on its route only (review.visible)
+    assert api.call("GET", f"/applications/{app_id}",
+                    dept_token(api, "dept-changji")).status_code == 200
+    assert api.call("GET", f"/applications/{app_id}",
+                    dept_token(api, "dept-urumqi")).status_code == 404
+
     # outside the route, too early, twice: refused, nothing changes
     r = api.call("POST", f"/review/applications/{app_id}/forward", dept_token(api, "dept-urumqi"))
     assert r.status_code == 404 and r.json()["code"] == "NOT_FOUND"
@@ -402,6 +408,10 @@ def test_meeting_quorum_two_thirds_pass_and_fail_and_recusal(loaded, accepted_pa
     assert {(x["application_id"], x["expert_id"]) for x in meeting["recusals"]} == {
         (a, "E-FZ-07"), (b, "E-FZ-07")}
     ballots = f"/review/meetings/{meeting['id']}/ballots"
+    # an expert sees the applications of its committee's meeting (review.visible), no others
+    assert api.call("GET", f"/applications/{a}", expert(api, "E-FZ-03")).status_code == 200
+    assert api.call("GET", f"/applications/{a}",
+                    expert(api, "E-JD-03", "eng_mechanical_electronic")).status_code == 404
     for who, code in (("E-FZ-07", "BALLOT_RECUSED"), ("E-FZ-11", "BALLOT_ABSENT")):
         r = api.call("POST", ballots, expert(api, who), json={"application_id": a, "choice": "for"})
         assert r.status_code == 409 and r.json()["problems"][0]["code"] == code

@@ -37,7 +37,7 @@ from review.rules import submissions as submission_rules
 from review.rules import supplements as supplement_rules
 from review.rules.routing import committee_for, route_for
 from review.store import (Settings, abandon_expired, app_view, append_audit, audit_entries,
-                          calendar, committee_row, committee_view, load_registry, reviewer_of,
+                          calendar, committee_row, load_registry, reviewer_of,
                           settings)
 
 log = logging.getLogger(__name__)
@@ -465,7 +465,8 @@ class ReviewService(HealthMixin):
         paper materials are still due."""
         now = self.clock()
         with self.db.transaction() as tx:
-            for request in abandon_expired(tx.session, now):
+            claimed = abandon_expired(tx.session, now)
+            for request in claimed:  # every row lock first, the audit chain's lock last
                 tx.session.execute(update(m.applications).where(
                     m.applications.c.id == request.application_id).values(
                     status="abandoned", updated_at=now))
@@ -474,6 +475,7 @@ class ReviewService(HealthMixin):
                     m.tasks.c.status == "open").values(
                     status="done", decision="abandoned", closed_at=now,
                     reason="逾期未补充材料，视为放弃申报", reviewer={"person_id": "system"}))
+            for request in claimed:
                 append_audit(tx, now, {"sub": "system", "role": "system"}, "abandoned",
                              request.application_id, request_id=request.id,
                              deadline=request.deadline.isoformat())
@@ -493,6 +495,10 @@ class ReviewService(HealthMixin):
             if tx is None:
                 return
             now = self.clock()
+            if payload["kind"] == "supplement":  # lock as the sweep does: request, then app
+                tx.session.execute(select(m.supplement_requests.c.id).where(
+                    m.supplement_requests.c.application_id == payload["application_id"],
+                    m.supplement_requests.c.status == "open").with_for_update()).all()
             app = tx.session.execute(select(m.applications).where(
                 m.applications.c.id == payload["application_id"]).with_for_update()).first()
             if app is None:
