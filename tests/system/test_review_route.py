@@ -11,7 +11,6 @@ set back after the submission: review does not check the application window, int
 """
 from __future__ import annotations
 
-import itertools
 import json
 import time
 from datetime import datetime, timedelta, timezone
@@ -21,8 +20,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from plumbing.config import ROOT
-from intake.rules.idcard import check_character
-from tests.support.applications import body as _body, submit_complete
+from tests.support.applications import body, submit_complete
 from tests.system.conftest import SEASON_NOW
 
 pytestmark = pytest.mark.system
@@ -37,20 +35,6 @@ UNIT_REVIEWERS = {MACHINERY: "P-U01", TEXTILE: "P-U02", CHEMDESIGN: "P-U03"}
 
 
 # ---- helpers ----------------------------------------------------------------------------------
-
-_people = itertools.count(1)
-
-
-def body(unit_id, **header):
-    """`tests.support.applications.body` with an ID number no other test picks: its random
-    three digits (same birth date) collide across a full system run, and intake allows one
-    active application per person (APPLICATION_EXISTS)."""
-    app = _body(unit_id=unit_id, **header)
-    basic = app["sections"]["basic"]
-    first17 = f"650104{basic['birth_date'].replace('-', '')}{next(_people):03d}"
-    basic["id_number"] = first17 + check_character(first17)
-    return app
-
 
 def set_clock(system, instant: datetime) -> None:
     system.clock_file.write_text(str((instant - datetime.now(timezone.utc)).total_seconds()))
