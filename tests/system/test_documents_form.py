@@ -19,7 +19,6 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from plumbing.config import ROOT
 from plumbing.storage import make_client
 from tests.support import applications
 from tests.support.images import (jpeg, phone_photo_jpeg, photo_jpeg, portrait, scan_jpeg,
@@ -28,14 +27,6 @@ from tests.support.images import (jpeg, phone_photo_jpeg, photo_jpeg, portrait, 
 pytestmark = pytest.mark.system
 
 A4_POINTS = (595.28, 841.89)
-
-
-@pytest.fixture(scope="module")
-def loaded(system):
-    system.titles("load-season", str(ROOT / "seasons" / "2019.yaml"))
-    system.titles("load-orgs", str(ROOT / "deploy" / "sample" / "organisations.yaml"),
-                  service="review")
-    return system
 
 
 def tool(name: str) -> str:

@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import create_engine, text
 
-from plumbing.config import ROOT
 from tests.support.applications import body, submit_complete
 from tests.system.conftest import SEASON_NOW
 
@@ -141,14 +140,6 @@ def audit(api):
 def actions_for(api, application_id):
     return [e["entry"]["action"] for e in audit(api)["entries"]
             if e["entry"]["subject"] == application_id]
-
-
-@pytest.fixture(scope="module")
-def loaded(system):
-    system.titles("load-season", str(ROOT / "seasons" / "2019.yaml"))
-    system.titles("load-orgs", str(ROOT / "deploy" / "sample" / "organisations.yaml"),
-                  service="review")
-    return system
 
 
 @pytest.fixture(autouse=True)

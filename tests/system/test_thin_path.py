@@ -18,14 +18,6 @@ UNIT = "unit-urumqi-machinery"
 REVIEWER_EMAIL = "hr.machinery@example.org"
 
 
-@pytest.fixture(scope="module")
-def loaded(system):
-    system.titles("load-season", str(ROOT / "seasons" / "2019.yaml"))
-    system.titles("load-orgs", str(ROOT / "deploy" / "sample" / "organisations.yaml"),
-                  service="review")
-    return system
-
-
 def test_submission_flows_to_reviewer_email(loaded):
     api = loaded.api
     me = api.token("applicant-thin-1", org=UNIT, name="张三", email="zhangsan@example.org")

@@ -19,6 +19,7 @@ from sqlalchemy import select, text
 from contracts import events
 from contracts.errors import Problem, Refusal
 from contracts.season import load_season
+from contracts.people import application_number
 from documents import checks, duplicates, models as m, render
 from documents.form import form_from_snapshot, season_labels
 from plumbing.clock import Clock
@@ -147,7 +148,7 @@ class DocumentsService(HealthMixin):
                 return
         code = render.verification_code(self.config["DOCUMENT_SECRET"], app_id, version, FORM)
         meta = render.DocumentMeta(
-            application_no=duplicates.application_number(app_id), verification_code=code,
+            application_no=application_number(app_id), verification_code=code,
             season=payload["season"], verify_url=f"{self.config['VERIFY_URL_BASE']}/{code}",
             generated_at=payload["occurred_at"][:10])
         form = form_from_snapshot(payload["snapshot"], payload["applicant"],

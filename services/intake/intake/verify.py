@@ -34,6 +34,7 @@ from nameko.web.handlers import http
 from sqlalchemy import func, select
 
 from contracts.errors import Refusal
+from contracts.people import application_number, mask_name
 from intake import models as m
 from intake.web import endpoint, json_response, problem
 
@@ -59,17 +60,8 @@ def normalise_code(raw: str) -> str:
     return code
 
 
-def mask_name(name: str) -> str:
-    """"张三丰" -> "张**": the surname stays, one star per hidden character."""
-    name = (name or "").strip()
-    if len(name) <= 1:
-        return "*" * len(name)
-    return name[0] + "*" * (len(name) - 1)
 
 
-def application_number(application_id: str) -> str:
-    """As documents prints it on every page (documents.duplicates.application_number)."""
-    return application_id[:8].upper()
 
 
 class TokenBuckets:

@@ -21,6 +21,7 @@ from intake import models as m
 from intake.service import IntakeService
 from plumbing.config import ROOT
 from tests.support import applications as apps
+from tests.support.clock import SettableClock
 from tests.support.stores import sqlite_store
 
 KEY = "unit-test-secret-at-least-32-bytes-long!"
@@ -30,16 +31,9 @@ CONFIG = {"JWT_KEY": KEY, "JWT_ALGORITHMS": "HS256", "JWT_AUDIENCE": "titles",
 UNIT = apps.UNIT
 
 
-class Clock:
-    now = datetime(2019, 10, 15, 2, 0, tzinfo=timezone.utc)  # inside R-2.1's window
-
-    def __call__(self):
-        return self.now
-
-
 @pytest.fixture
 def clock():
-    return Clock()
+    return SettableClock(datetime(2019, 10, 15, 2, 0, tzinfo=timezone.utc))  # inside R-2.1
 
 
 @pytest.fixture

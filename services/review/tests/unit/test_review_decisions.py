@@ -12,6 +12,7 @@ from contracts import events, rpc as rpc_contract
 from plumbing.config import ROOT
 from review import models as m
 from review.service import ReviewService
+from tests.support.clock import SettableClock
 from tests.support.stores import sqlite_store
 
 OPINION = "本单位已对提供的申报材料逐一审核，真实准确，同意推荐"
@@ -19,17 +20,9 @@ UNIT = "unit-urumqi-machinery"
 START = datetime(2019, 10, 15, 2, 0, tzinfo=timezone.utc)  # Tuesday 10:00 in Urumqi season time
 
 
-class Clock:
-    def __init__(self):
-        self.now = START
-
-    def __call__(self):
-        return self.now
-
-
 @pytest.fixture
 def clock():
-    return Clock()
+    return SettableClock(START)
 
 
 @pytest.fixture
