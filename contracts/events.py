@@ -80,12 +80,13 @@ TASK_OPENED = EventType(
     "(person_id, name, email, phone, channel) to tell.")
 
 STEP_DECIDED = EventType(
-    "review", "step_decided", ("intake", "notify"),
+    "review", "step_decided", ("intake", "notify", "documents"),
     ("application_id", "season", "task_id", "step", "org_id", "decision", "opinion", "reviewer",
      "decided_at", "next_step"),
     "A reviewer decided at a step (R-4.1: who, when, what, why). `decision`: recommended "
     "(unit, with R-4.2's exact opinion) | forwarded (department) | accepted (committee formal "
-    "review) | refused. `next_step` is the step it goes to, or null.")
+    "review) | refused. `next_step` is the step it goes to, or null. documents prints the "
+    "opinions recorded so far on the 评审表 (D-1).")
 
 PUBLICITY_OPENED = EventType(
     "review", "publicity_opened", ("intake", "notify"),
