@@ -97,7 +97,8 @@ PUBLICITY_OPENED = EventType(
 PUBLICITY_CLOSED = EventType(
     "review", "publicity_closed", ("intake", "notify"),
     ("application_id", "season", "org_id", "outcome"),
-    "The unit publicity ended: outcome no_objection | objection_upheld.")
+    "The unit publicity ended: outcome no_objection | objection_upheld | returned (the unit "
+    "returned the application while it ran; the resubmission is posted anew).")
 
 APPLICATION_RETURNED = EventType(
     "review", "application_returned", ("intake", "notify"),

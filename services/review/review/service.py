@@ -259,8 +259,9 @@ class ReviewService(HealthMixin):
         with self.db.transaction() as tx:
             app, task = self._at_step(tx.session, principal, application_id, "unit")
             latest = self._unit_publicity(tx.session, app.id)
-            if latest is not None and latest.outcome != "objection_upheld":
-                # after an upheld objection and a return, the revised application is posted anew
+            if latest is not None and latest.outcome not in ("objection_upheld", "returned"):
+                # after a return (an upheld objection, or a return while it ran) the revised
+                # application is posted anew
                 raise Refusal("PUBLICITY_ALREADY_OPENED", "该申报的单位公示已发布，不能重复发布",
                               status=409, field="publicity")
             now, conf = self.clock(), settings(tx.session, app.season)
@@ -393,6 +394,8 @@ class ReviewService(HealthMixin):
             left = submission_rules.submissions_left(used, conf.submission_cap)
             reviewer = reviewer_of(principal)
             self._close_task(tx, task, "returned", reason or "退回修改", reviewer, now)
+            if task.step == "unit":
+                self._end_running_publicity(tx, app, task, principal, now)
             tx.session.execute(update(m.applications).where(m.applications.c.id == app.id)
                                .values(status="returned", updated_at=now))
             plain = [p.to_dict() for p in listed]
@@ -507,9 +510,13 @@ class ReviewService(HealthMixin):
                 self._supplement_answered(tx, app, payload, now)
             elif app.status == "returned":
                 self._resubmitted(tx, app, payload, now)
-            else:
+            else:  # recorded, never lost silently (R-4.1)
                 log.warning("ignoring submission %s of %s in status %s", payload["event_id"],
                             app.id, app.status)
+                append_audit(tx, now, {"sub": app.applicant_id, "role": "applicant"},
+                             "submission_ignored", app.id, kind=payload["kind"],
+                             status=app.status, version=payload["version"],
+                             event_id=payload.get("event_id"))
 
     @subscribe(events.APPLICATION_WITHDRAWN)
     def on_application_withdrawn(self, payload):
@@ -527,6 +534,9 @@ class ReviewService(HealthMixin):
             tx.session.execute(update(m.supplement_requests).where(
                 m.supplement_requests.c.application_id == aid,
                 m.supplement_requests.c.status == "open").values(status="withdrawn"))
+            append_audit(tx, now, {"sub": payload.get("applicant_id") or "applicant",
+                                   "role": "applicant"}, "withdrawn", aid,
+                         event_id=payload.get("event_id"))
 
     def _route_new(self, tx, payload, now):
         registry = load_registry(tx.session)
@@ -565,7 +575,7 @@ class ReviewService(HealthMixin):
         # not claimed the request first
         answered_at = now
         if request is None:
-            log.warning("supplement for %s arrived with no open request; ignored", app.id)
+            self._supplement_ignored(tx, app, payload, now)
             return
         tx.session.execute(update(m.supplement_requests).where(
             m.supplement_requests.c.id == request.id).values(status="answered",
@@ -578,6 +588,28 @@ class ReviewService(HealthMixin):
         append_audit(tx, now, {"sub": app.applicant_id, "role": "applicant"},
                      "supplement_answered", app.id, request_id=request.id,
                      version=payload["version"])
+
+    def _supplement_ignored(self, tx, app, payload, now):
+        """R-4.5: an answer that finds no open request — the sweep abandoned the application
+        first, or it was withdrawn — changes no decision, but is never lost: the abandoned
+        request keeps when the late answer came (`answered_at`) and the audit chain records
+        `late_supplement_ignored` (after the abandonment) or `supplement_ignored`."""
+        late = tx.session.execute(select(m.supplement_requests).where(
+            m.supplement_requests.c.application_id == app.id,
+            m.supplement_requests.c.status == "abandoned",
+            m.supplement_requests.c.answered_at.is_(None))
+            .order_by(m.supplement_requests.c.deadline.desc()).with_for_update()).first()
+        if late is not None:
+            tx.session.execute(update(m.supplement_requests).where(
+                m.supplement_requests.c.id == late.id).values(answered_at=now))
+        log.warning("supplement for %s arrived with no open request (status %s); recorded, "
+                    "not applied", app.id, app.status)
+        append_audit(tx, now, {"sub": app.applicant_id, "role": "applicant"},
+                     "late_supplement_ignored" if late is not None else "supplement_ignored",
+                     app.id, request_id=late.id if late is not None else None,
+                     deadline=late.deadline.isoformat() if late is not None else None,
+                     status=app.status, version=payload["version"],
+                     event_id=payload.get("event_id"))
 
     # ---- meetings, ballots, results (§8) ---------------------------------------------------
 
@@ -1071,6 +1103,19 @@ class ReviewService(HealthMixin):
         if role not in STEP_ROLES[name]:
             raise Refusal("FORBIDDEN", "当前角色无权在此环节操作", status=403)
         return app, task
+
+    def _end_running_publicity(self, tx, app, task, principal, now):
+        """R-4.2: a return at the unit step ends the publicity still running for the returned
+        version (outcome `returned`, recorded); the resubmission is posted anew."""
+        pub = self._unit_publicity(tx.session, app.id)
+        if pub is None or pub.closed_at is not None:
+            return
+        tx.session.execute(update(m.publicities).where(m.publicities.c.id == pub.id)
+                           .values(closed_at=now, outcome="returned"))
+        append_audit(tx, now, principal, "publicity_closed", app.id, publicity_id=pub.id,
+                     org=task.org_id, outcome="returned")
+        tx.emit(events.PUBLICITY_CLOSED, application_id=app.id, season=app.season,
+                org_id=task.org_id, outcome="returned")
 
     def _unit_publicity(self, session, application_id):
         return session.execute(select(m.publicities).where(

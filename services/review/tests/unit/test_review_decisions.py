@@ -266,3 +266,62 @@ def test_lists_for_spreadsheets(service, clock):
     assert [(t["step"], t["status"]) for t in tasks] == [("unit", "open")]
     assert service.export_list("results", "eng_textile") == []
     assert refused(service.export_list("ballots"))["code"] == "LIST_KIND_UNKNOWN"
+
+
+def test_return_while_the_unit_publicity_runs_closes_it_and_the_resubmission_posts_anew(
+        service, clock):
+    """R-4.2: a return at the unit step ends the running publicity (outcome `returned`,
+    audited, `publicity_closed` sent); the resubmission gets a new 5-working-day publicity and
+    the recommendation waits for that one, not the old one."""
+    submit(service)
+    first = service.open_publicity(UNIT_R, "a-1")
+    clock.now = START + timedelta(days=1)  # Wednesday 10-16: the publicity still runs
+    ret = service.return_application(UNIT_R, "a-1", [{"message": "补充业绩证明"}])
+    assert ret["step"] == "unit"
+    view = service.application(UNIT_R, "a-1")
+    assert [(p["id"], p["outcome"]) for p in view["publicities"]] == [(first["id"], "returned")]
+    assert view["publicities"][0]["closed_at"] is not None
+    closed = [p for t, p in outbox(service) if t == "publicity_closed"]
+    assert [(p["outcome"], p["org_id"]) for p in closed] == [("returned", UNIT)]
+    entry = [e["entry"] for e in service.audit_log() if e["entry"]["action"] == "publicity_closed"]
+    assert entry and entry[0]["detail"]["publicity_id"] == first["id"]
+    submit(service, kind="resubmission", no=2, version=2)
+    second = service.open_publicity(UNIT_R, "a-1")
+    assert second["id"] != first["id"] and second["ends_on"] == "2019-10-23"  # opened Wed 10-16
+    clock.now = datetime(2019, 10, 22, 2, tzinfo=timezone.utc)  # the first would have ended
+    codes = [p["code"] for p in refused(service.recommend(UNIT_R, "a-1", OPINION))["problems"]]
+    assert codes == ["PUBLICITY_RUNNING"]
+    clock.now = datetime(2019, 10, 24, 2, tzinfo=timezone.utc)
+    assert service.recommend(UNIT_R, "a-1", OPINION)["next_step"] == "department"
+
+
+def test_a_supplement_answer_after_the_sweep_abandoned_is_recorded_not_lost(service, clock):
+    """R-4.5: the sweep abandoned the application; an answer consumed afterwards changes no
+    decision but is recorded: `answered_at` on the abandoned request and a
+    `late_supplement_ignored` audit entry; a redelivery records nothing more."""
+    submit(service)
+    to_committee(service, clock)
+    req = service.request_supplement(SEC, "a-1", ["补充考核表"])
+    clock.now += timedelta(hours=48, minutes=1)
+    service.sweep()
+    late = events.make(
+        events.APPLICATION_SUBMITTED, application_id="a-1", season="2019", version=2,
+        submission_no=1, kind="supplement", category="in_service", applicant_id="p-a-1",
+        unit_id=UNIT, series="engineering", level="senior_engineer", specialty="textile",
+        applicant={"person_id": "p-a-1"}, snapshot={})
+    sent_before = outbox(service)
+    service.on_application_submitted(late)
+    service.on_application_submitted(late)
+    view = service.application(SEC, "a-1")
+    assert view["status"] == "abandoned" and view["version"] == 1
+    [request] = view["supplement_requests"]
+    assert request["status"] == "abandoned"
+    assert datetime.fromisoformat(request["answered_at"]).replace(tzinfo=timezone.utc) \
+        == clock.now  # SQLite keeps no zone
+    entries = [e["entry"] for e in service.audit_log()
+               if e["entry"]["action"] == "late_supplement_ignored"]
+    assert len(entries) == 1
+    assert (entries[0]["subject"], entries[0]["actor"], entries[0]["detail"]["request_id"]) == (
+        "a-1", "p-a-1", req["id"])
+    assert outbox(service) == sent_before
+    assert service.verify_audit()["problems"] == []
