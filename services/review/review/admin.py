@@ -76,6 +76,8 @@ class Administration:
     @refusals_as_data
     def load_calendar(self, principal: dict, days: dict) -> dict:
         """R-2.3: an administrator's override table, {"2026-10-01": false, ...}."""
+        if principal.get("role") != "admin":
+            raise Refusal("FORBIDDEN", "只有管理员可以维护节假日和调休工作日", status=403)
         parsed, problems = {}, []
         for key, working in (days or {}).items():
             try:
