@@ -257,7 +257,9 @@ class RouteSteps:
 
     @subscribe(events.APPLICATION_WITHDRAWN)
     def on_application_withdrawn(self, payload):
-        """The applicant withdrew: open tasks and clocks stop."""
+        """The applicant withdrew: open tasks, supplement requests (R-4.5) and a running unit
+        publicity (R-4.2, outcome `withdrawn`) stop; intake already closed the application, so
+        no event is sent; the withdrawal is audited (R-4.1)."""
         with self.db.consume(payload, "intake.application_withdrawn") as tx:
             if tx is None:
                 return
@@ -271,6 +273,9 @@ class RouteSteps:
             tx.session.execute(update(m.supplement_requests).where(
                 m.supplement_requests.c.application_id == aid,
                 m.supplement_requests.c.status == "open").values(status="withdrawn"))
+            tx.session.execute(update(m.publicities).where(  # the unit publicity stops too
+                m.publicities.c.application_id == aid, m.publicities.c.kind == "unit",
+                m.publicities.c.closed_at.is_(None)).values(closed_at=now, outcome="withdrawn"))
             append_audit(tx, now, {"sub": payload.get("applicant_id") or "applicant",
                                    "role": "applicant"}, "withdrawn", aid,
                          event_id=payload.get("event_id"))

@@ -451,3 +451,19 @@ def test_acting_after_a_deadline_is_refused_and_nothing_changes(service, clock):
     assert_refused_without_change(
         service, lambda: service.record_paper_delivery(SEC, UNIT, ["a-2"]),
         "PAPER_DELIVERY_LATE")
+
+
+def test_withdrawal_stops_the_task_and_the_running_publicity(service, clock):
+    """The applicant withdrew during the unit publicity (R-4.2): the task ends `withdrawn`, the
+    publicity is closed `withdrawn`, the withdrawal is audited, and the unit can no longer act."""
+    submit(service)
+    service.open_publicity(UNIT_R, "a-1")
+    service.on_application_withdrawn(events.make(
+        events.APPLICATION_WITHDRAWN, application_id="a-1", season="2019", applicant_id="p-a-1"))
+    view = service.application(UNIT_R, "a-1")
+    assert view["status"] == "withdrawn"
+    assert [(t["status"], t["decision"]) for t in view["tasks"]] == [("done", "withdrawn")]
+    assert [p["outcome"] for p in view["publicities"]] == ["withdrawn"]
+    assert service.audit_log()[-1]["entry"]["action"] == "withdrawn"
+    assert_refused_without_change(service, lambda: service.record_objection(UNIT_R, "a-1", "异议"),
+                                  "APPLICATION_CLOSED")
