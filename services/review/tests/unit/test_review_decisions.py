@@ -417,6 +417,12 @@ def test_acting_twice_is_refused_and_nothing_changes(service, clock):
     experts = [f"E-FZ-{i:02d}" for i in range(1, 12)]
     meeting = service.open_meeting(SEC, ["a-1"], experts)
     e3 = who("expert", "eng_textile", "E-FZ-03")
+    outsider = who("expert", "eng_mechanical_electronic", "E-JD-03")  # another committee's
+    assert_refused_without_change(
+        service, lambda: service.cast_ballot(outsider, meeting["id"], "a-1", "for"),
+        "MEETING_NOT_FOUND")
+    assert_refused_without_change(
+        service, lambda: service.close_meeting(OTHER_SEC, meeting["id"]), "MEETING_NOT_FOUND")
     service.cast_ballot(e3, meeting["id"], "a-1", "for")
     assert_refused_without_change(
         service, lambda: service.cast_ballot(e3, meeting["id"], "a-1", "against"),
