@@ -94,6 +94,8 @@ PUBLICITY_OPENED = EventType(
     "The unit posted the application's publicity (公示, R-4.2) for 5 working days (R-2.3); "
     "`ends_on` is its last day.")
 
+PUBLICITY_OUTCOMES = ("no_objection", "objection_upheld", "returned")
+
 PUBLICITY_CLOSED = EventType(
     "review", "publicity_closed", ("intake", "notify"),
     ("application_id", "season", "org_id", "outcome"),

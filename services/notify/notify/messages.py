@@ -19,7 +19,9 @@ STEP_NAMES = {"unit": "单位审核", "department": "主管部门审核", "commi
 DECISIONS = {"recommended": "同意推荐", "forwarded": "同意上报", "accepted": "形式审查通过",
              "refused": "未通过"}
 RESULTS = {"passed": "通过", "failed": "未通过"}
-PUBLICITY_OUTCOMES = {"no_objection": "无异议", "objection_upheld": "收到异议，不予推荐"}
+# Every outcome of contracts.events.PUBLICITY_OUTCOMES, as the applicant reads it.
+PUBLICITY_OUTCOMES = {"no_objection": "无异议", "objection_upheld": "收到异议，不予推荐",
+                      "returned": "申报材料被退回修改，本次公示终止"}
 # R-1.1: what each level code is called (the event carries the code only).
 LEVEL_NAMES = {
     "senior_engineer": "高级工程师", "engineer": "工程师", "assistant_engineer": "助理工程师",
