@@ -13,6 +13,9 @@ How a false printout fails:
 * a QR code regenerated for edited content, or copied from another version's pages, carries a
   fingerprint prefix the stored document does not have → 409 ``DOCUMENT_ALTERED`` (the
   fingerprint hashes what the document says, `documents.render.content_fingerprint`);
+* a genuine printout that is no longer the newest answers ``superseded: true``: a later
+  submission has its own document (``latest_version``), or the 评审表 of the same version was
+  rendered again with an opinion recorded since (``latest_revision``);
 * a printout whose text was edited around an intact QR code shows a name, application number,
   version or page count that differ from the answer; the committee compares (and may open the
   stored PDF through the authenticated application view).
@@ -133,15 +136,20 @@ class VerifyEndpoints:
             snapshot = session.execute(select(m.versions.c.snapshot).where(
                 m.versions.c.application_id == doc.application_id,
                 m.versions.c.version == doc.version)).scalar()
-            latest = session.execute(select(func.max(m.documents.c.version)).where(
-                m.documents.c.application_id == doc.application_id,
-                m.documents.c.kind == doc.kind)).scalar()
+            d = m.documents.c
+            latest = session.execute(select(func.max(d.version)).where(
+                d.application_id == doc.application_id, d.kind == doc.kind)).scalar()
+            latest_revision = session.execute(select(func.max(d.revision)).where(
+                d.application_id == doc.application_id, d.kind == doc.kind,
+                d.version == doc.version)).scalar()
         basic = ((snapshot or {}).get("sections") or {}).get("basic") or {}
         name = basic.get("name") or (app.applicant or {}).get("name") or ""
         return json_response({
             "genuine": True, "verification_code": code, "kind": doc.kind,
             "kind_name": KIND_NAMES.get(doc.kind, doc.kind), "version": doc.version,
-            "latest_version": latest, "superseded": latest > doc.version,
+            "revision": doc.revision, "latest_version": latest,
+            "latest_revision": latest_revision,
+            "superseded": latest > doc.version or latest_revision > doc.revision,
             "season": app.season, "application_no": application_number(doc.application_id),
             "applicant_name_masked": mask_name(name), "fingerprint": doc.fingerprint,
             "pages": doc.pages, "rendered_at": doc.created_at,
