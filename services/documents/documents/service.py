@@ -11,18 +11,22 @@ derived from ids, so a retry overwrites, never duplicates.
 """
 from __future__ import annotations
 
+import base64
 import functools
+import hashlib
+import json
 import uuid
 
 from eventlet.semaphore import Semaphore
 from nameko.dependency_providers import Config
+from nameko.rpc import rpc
 from sqlalchemy import func, select, text
 
 from contracts import events
 from contracts.errors import Problem, Refusal
 from contracts.season import load_season
 from contracts.people import application_number
-from documents import checks, duplicates, models as m, render
+from documents import checks, duplicates, lists, models as m, render
 from documents.form import (claims_exemption, exemption_data, form_from_snapshot, form_opinion,
                             guarantee_data, season_labels, with_opinions)
 from plumbing.clock import Clock
@@ -31,13 +35,16 @@ from plumbing.db import Database
 from plumbing.events import subscribe
 from plumbing.health import HealthMixin
 from plumbing.offload import offload
+from plumbing.rpc import refusals_as_data
 from plumbing.storage import Storage
 
 FORM = "evaluation_form"  # 专业技术职务任职资格评审表 (D-1)
 GUARANTEE = "guarantee"  # 附件1 专业技术资格评审材料真实性保证书 (D-2)
 EXEMPTION = "exemption_form"  # 附件2 继续教育免试审批表 (D-3, R-3.4)
 RENDERERS = {FORM: render.render_evaluation_form, GUARANTEE: render.render_guarantee,
-             EXEMPTION: render.render_exemption_form}
+             EXEMPTION: render.render_exemption_form,
+             lists.PUBLICITY: render.render_publicity_notice,
+             lists.DELIVERY: render.render_delivery_list, lists.RESULTS: render.render_results_list}
 PHOTO = "photo"  # 一寸免冠照片 (R-3.3 §1)
 HEAVY_WORK_SLOTS = 2
 MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024  # intake takes up to 20 MB; anything above is not ours
@@ -218,6 +225,30 @@ class DocumentsService(HealthMixin):
             tx.session.execute(m.opinions.insert().values(**opinion))
             if done is not None:
                 self._record(tx, done)
+
+    @rpc
+    @refusals_as_data
+    def render_list(self, kind: str, rows: list, context: dict) -> dict:
+        """D-4 on demand (contracts.rpc DOCUMENTS_RENDER_LIST): the unit publicity notice or its
+        result (R-4.2), a unit's paper-delivery list (R-5.1), the results list (R-6.1), drawn
+        from the rows intake gathered — documents keeps none of them. The code is keyed on what
+        the list says, so the same rows print the same code and fingerprint."""
+        data = lists.list_data(kind, rows, context)
+        org = str(context.get("org_id") or context.get("org_name"))
+        digest = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False,
+                                           default=str).encode()).hexdigest()
+        code = render.verification_code(self.config["DOCUMENT_SECRET"], org, 0,
+                                        f"{kind}\x1f{digest}")
+        season = str(context.get("season") or "")
+        meta = render.DocumentMeta(
+            application_no=f"{kind.split('_')[0].upper()}-{digest[:6].upper()}",
+            verification_code=code, season=season,
+            verify_url=f"{self.config['VERIFY_URL_BASE']}/{code}",
+            generated_at=str(context["issued_on"])[:10])
+        doc = heavy(RENDERERS[kind], data, meta=meta)
+        return {"kind": kind, "pdf_base64": base64.b64encode(doc.pdf).decode("ascii"),
+                "pages": doc.pages, "fingerprint": doc.fingerprint, "verification_code": code,
+                "filename": f"{kind}-{season}-{org}.pdf"}
 
     def _draw(self, app_id, version, season, kind, revision, data, photo, generated_at) -> dict:
         """Render one document and store its PDF (before the transaction that records it: a
