@@ -238,6 +238,39 @@ def test_d1_the_units_recommendation_is_printed_on_a_new_revision_and_the_old_is
     assert new.json()["revision"] == 1
 
 
+def pdf_text(response) -> str:
+    assert response.status_code == 200, response.text
+    assert response.headers["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.content))
+    assert len(reader.pages) % 2 == 0
+    return "".join(p.extract_text() for p in reader.pages).replace("\n", "")
+
+
+def test_d4_the_units_publicity_result_and_delivery_list_are_printed_for_its_own_staff(
+        form, loaded):
+    """After the recommendation above: the publicity has ended without objection (R-4.2)."""
+    api = loaded.api
+    unit = api.token("P-U01", role="unit_reviewer", org=applications.UNIT, name="单位审核人")
+    base = f"/review/units/{applications.UNIT}"
+    notice = pdf_text(api.call("GET", f"{base}/publicity-notice.pdf", unit))
+    assert "阿依古丽·买买提" in notice and "（5个工作日）" in notice and "单位审核人" in notice
+    result = pdf_text(api.call("GET", f"{base}/publicity-notice.pdf?result=true", unit))
+    assert "公示结果：公示期满，无异议（收到异议0件）" in result
+    delivery = pdf_text(api.call("GET", f"{base}/paper-delivery-list.pdf", unit))
+    assert "阿依古丽·买买提" in delivery and "乌鲁木齐市光明路140号新疆机械工程学会" in delivery
+
+    other = api.token("P-U03", role="unit_reviewer", org="unit-region-chemdesign")
+    r = api.call("GET", f"{base}/publicity-notice.pdf", other)
+    assert r.status_code == 403 and r.json()["code"] == "FORBIDDEN"
+    applicant = api.token("applicant-form-1", org=applications.UNIT)
+    assert api.call("GET", f"{base}/paper-delivery-list.pdf", applicant).status_code == 403
+
+    secretary = api.token("S-01", role="committee_secretary", org="eng_textile", name="评委会办公室")
+    results = pdf_text(api.call("GET", "/review/committees/eng_textile/results-list.pdf?season=2019",
+                                secretary))
+    assert "评审通过人员公示" in results  # nobody has passed yet: the list says 无
+
+
 # ---- every bad attachment, with its reason, on the attachment (R-3.2) ---------------------------
 
 
