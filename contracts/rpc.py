@@ -131,3 +131,8 @@ DOCUMENTS_RENDER_LIST = Method(
     "working_days | window, address | period}. Answers {kind, pdf_base64, pages, fingerprint, "
     "verification_code, filename}; LIST_KIND_UNKNOWN, LIST_DATA_INVALID (field path), "
     "PUBLICITY_NOT_ENDED.")
+
+DOCUMENTS_PRINTED_LIST = Method(
+    "documents", "printed_list", ("verification_code",),
+    "A list printed by render_list, by its code (for intake's public verify): {verification_code, "
+    "kind, org_id, season, fingerprint, pages, rendered_at}; DOCUMENT_UNKNOWN (404) if none.")

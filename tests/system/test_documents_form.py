@@ -254,8 +254,18 @@ def test_d4_the_units_publicity_result_and_delivery_list_are_printed_for_its_own
     base = f"/review/units/{applications.UNIT}"
     notice = pdf_text(api.call("GET", f"{base}/publicity-notice.pdf", unit))
     assert "阿依古丽·买买提" in notice and "（5个工作日）" in notice and "单位审核人" in notice
-    result = pdf_text(api.call("GET", f"{base}/publicity-notice.pdf?result=true", unit))
+    r = api.call("GET", f"{base}/publicity-notice.pdf?result=true", unit)
+    result = pdf_text(r)
     assert "公示结果：公示期满，无异议（收到异议0件）" in result
+    code = r.headers["X-Verification-Code"]
+    assert code in result  # watermark and footer
+    fp = re.search(r"指纹 ([0-9a-f]{16})", result)[1]
+    verified = api.call("GET", f"/verify/{code}?fp={fp}")  # the list's QR code verifies too
+    assert verified.status_code == 200, verified.text
+    assert (verified.json()["kind"], verified.json()["org_id"]) == ("publicity_notice",
+                                                                    applications.UNIT)
+    bad = ("0" if fp[0] != "0" else "1") + fp[1:]
+    assert api.call("GET", f"/verify/{code}?fp={bad}").json()["code"] == "DOCUMENT_ALTERED"
     delivery = pdf_text(api.call("GET", f"{base}/paper-delivery-list.pdf", unit))
     assert "阿依古丽·买买提" in delivery and "乌鲁木齐市光明路140号新疆机械工程学会" in delivery
 

@@ -72,3 +72,16 @@ opinions = Table(
     Column("decided_at", String(40), nullable=False),
     UniqueConstraint("task_id", "decision", "decided_at", name="uq_opinions_decision"),
 )
+
+# 0003: every list printed on request (D-4), by its code, so that its QR code verifies; the rows
+# themselves stay with their owners (review, intake).
+printed_lists = Table(
+    "printed_lists", metadata,
+    Column("verification_code", String(40), primary_key=True),
+    Column("kind", String(40), nullable=False),
+    Column("org_id", String(80), nullable=False),
+    Column("season", String(20), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("pages", Integer, nullable=False),
+    Column("rendered_at", DateTime(timezone=True), nullable=False),
+)

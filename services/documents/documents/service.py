@@ -21,6 +21,7 @@ from eventlet.semaphore import Semaphore
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 
 from contracts import events
 from contracts.errors import Problem, Refusal
@@ -246,9 +247,35 @@ class DocumentsService(HealthMixin):
             verify_url=f"{self.config['VERIFY_URL_BASE']}/{code}",
             generated_at=str(context["issued_on"])[:10])
         doc = heavy(RENDERERS[kind], data, meta=meta)
+        p = m.printed_lists.c
+        try:
+            with self.db.transaction() as tx:  # the same list printed again: its row is there
+                if tx.session.execute(select(p.verification_code).where(
+                        p.verification_code == code)).first() is None:
+                    tx.session.execute(m.printed_lists.insert().values(
+                        verification_code=code, kind=kind, org_id=org, season=season,
+                        fingerprint=doc.fingerprint, pages=doc.pages, rendered_at=self.clock()))
+        except IntegrityError:  # printed at the same moment by another request: same row
+            pass
         return {"kind": kind, "pdf_base64": base64.b64encode(doc.pdf).decode("ascii"),
                 "pages": doc.pages, "fingerprint": doc.fingerprint, "verification_code": code,
                 "filename": f"{kind}-{season}-{org}.pdf"}
+
+    @rpc
+    @refusals_as_data
+    def printed_list(self, verification_code: str) -> dict:
+        """The list printed with this code (D-4), for the public verification; DOCUMENT_UNKNOWN
+        when documents never printed one."""
+        p = m.printed_lists.c
+        with self.db.session() as session:
+            row = session.execute(select(m.printed_lists).where(
+                p.verification_code == verification_code)).first()
+        if row is None:
+            raise Refusal("DOCUMENT_UNKNOWN", "系统中没有此验证码对应的文件，该文件不是本系统出具的有效文件",
+                          status=404, field="code")
+        return {"verification_code": row.verification_code, "kind": row.kind,
+                "org_id": row.org_id, "season": row.season, "fingerprint": row.fingerprint,
+                "pages": row.pages, "rendered_at": row.rendered_at.isoformat()}
 
     def _draw(self, app_id, version, season, kind, revision, data, photo, generated_at) -> dict:
         """Render one document and store its PDF (before the transaction that records it: a

@@ -8,6 +8,9 @@ application number, page count, fingerprint, and the applicant's name **masked**
 personal data leaves through this door).
 
 How a false printout fails:
+* a list printed on request (D-4: publicity notice, delivery list, results list) is not an
+  application's document: documents keeps its code and intake asks it (``printed_list``); the
+  answer names the list's kind, organisation and season;
 * a made-up code → 404 ``DOCUMENT_UNKNOWN`` (codes are HMACs of the application, version and
   kind under documents' secret: 50 bits, not guessable; the rate limit makes trying expensive);
 * a QR code regenerated for edited content, or copied from another version's pages, carries a
@@ -47,6 +50,9 @@ KIND_NAMES = {
     "evaluation_form": "专业技术职务任职资格评审表",
     "guarantee": "专业技术资格评审材料真实性保证书",
     "exemption_form": "继续教育免试审批表",
+    "publicity_notice": "单位公示（公示结果）",
+    "delivery_list": "纸质评审材料报送清单",
+    "results_list": "评审通过人员名单",
 }
 
 
@@ -108,6 +114,21 @@ class VerifyRateLimit(DependencyProvider):
 class VerifyEndpoints:
     verify_rate = VerifyRateLimit()
 
+    def _verify_list(self, code: str, prefix: str | None):
+        """A unit's publicity notice, delivery list or a results list (D-4): documents printed
+        it and keeps its code (`self.documents`, declared with the staff endpoints)."""
+        printed = self.documents.printed_list(code)  # DOCUMENT_UNKNOWN (404) when it never was
+        if prefix is not None and not hmac.compare_digest(printed["fingerprint"][:16], prefix):
+            raise Refusal("DOCUMENT_ALTERED", "二维码与系统存档的文件不符，该纸质文件可能被改动，不能作为有效文件",
+                          status=409, field="fp")
+        return json_response({
+            "genuine": True, "verification_code": code, "kind": printed["kind"],
+            "kind_name": KIND_NAMES.get(printed["kind"], printed["kind"]),
+            "org_id": printed["org_id"], "season": printed["season"],
+            "fingerprint": printed["fingerprint"], "pages": printed["pages"],
+            "rendered_at": printed["rendered_at"], "superseded": False,
+        }, headers={"Cache-Control": "no-store"})
+
     @http("GET", "/verify/<string:code>")
     @endpoint
     def verify_document(self, request, code):
@@ -125,9 +146,8 @@ class VerifyEndpoints:
         with self.db.session() as session:
             doc = session.execute(select(m.documents).where(
                 m.documents.c.verification_code == code)).first()
-            if doc is None:
-                raise Refusal("DOCUMENT_UNKNOWN", "系统中没有此验证码对应的文件，该文件不是本系统出具的有效文件",
-                              status=404, field="code")
+            if doc is None:  # perhaps a list printed on request (D-4): documents keeps those
+                return self._verify_list(code, prefix)
             if prefix is not None and not hmac.compare_digest(doc.fingerprint[:16], prefix):
                 raise Refusal("DOCUMENT_ALTERED", "二维码与系统存档的文件不符，该纸质文件可能被改动，不能作为有效文件",
                               status=409, field="fp")

@@ -1,5 +1,6 @@
 """revisions of a version's document (the 评审表 re-rendered with each recorded opinion), the
-inputs each submission's documents were drawn from, and the opinions recorded so far (D-1, R-4.1)
+inputs each submission's documents were drawn from, the opinions recorded so far (D-1, R-4.1),
+and the lists printed on request, so that their QR codes verify (D-4)
 
 Revision ID: 0003
 Revises: 0002
@@ -67,9 +68,20 @@ def upgrade():
     sa.UniqueConstraint('task_id', 'decision', 'decided_at', name='uq_opinions_decision')
     )
     op.create_index('ix_opinions_application_id', 'opinions', ['application_id'])
+    op.create_table('printed_lists',
+    sa.Column('verification_code', sa.String(length=40), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('org_id', sa.String(length=80), nullable=False),
+    sa.Column('season', sa.String(length=20), nullable=False),
+    sa.Column('fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('pages', sa.Integer(), nullable=False),
+    sa.Column('rendered_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('verification_code')
+    )
 
 
 def downgrade():
+    op.drop_table('printed_lists')
     op.drop_index('ix_opinions_application_id', table_name='opinions')
     op.drop_table('opinions')
     op.drop_table('sources')
