@@ -22,6 +22,7 @@ from contracts import events
 from documents import checks, duplicates, models as m
 from documents.service import _DUPLICATE_LOCK_CLASS, MAX_ATTACHMENT_BYTES, DocumentsService
 from plumbing import migrations, topology
+from plumbing.rpc import REFUSAL_KEY
 from plumbing.storage import make_client
 from tests.support import applications
 from tests.support.images import jpeg, photo_jpeg, scan_jpeg, text_page
@@ -385,3 +386,44 @@ def test_r3_4_a_claimed_exemption_gets_its_approval_form(documents):
     assert "驻村管寺" in _text(documents, exemption) and exemption["pages"] % 2 == 0
     (guarantee,) = _rendered(documents, app_id, 1, kind="guarantee")
     assert "真实性保证书" in _text(documents, guarantee)
+
+
+# ---- lists printed on request (D-4) ------------------------------------------------------------
+
+LIST_CONTEXT = {"org_id": "unit-x", "org_name": "示例单位", "season": "2019",
+                "issued_on": "2019-10-23", "working_days": 5,
+                "contact": {"person": "刘红", "phone": "0991-1234567"}}
+LIST_ROWS = [{"name": "张三", "current_title": "工程师", "specialty": "纺织",
+              "applied_title": "高级工程师", "starts_on": "2019-10-15", "ends_on": "2019-10-21",
+              "outcome": "no_objection", "objections": 0}]
+
+
+def test_d4_a_list_is_rendered_over_rpc_the_same_twice_and_its_code_is_kept(documents):
+    import base64
+    with entrypoint_hook(documents.container, "render_list") as render_list:
+        first = render_list("publicity_notice", LIST_ROWS, LIST_CONTEXT | {"result": True})
+        again = render_list("publicity_notice", LIST_ROWS, LIST_CONTEXT | {"result": True})
+        other = render_list("publicity_notice", LIST_ROWS, LIST_CONTEXT)
+    assert (first["verification_code"], first["fingerprint"]) == \
+        (again["verification_code"], again["fingerprint"])
+    assert other["verification_code"] != first["verification_code"]
+    pdf = base64.b64decode(first["pdf_base64"])
+    printed = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "张三" in printed and first["verification_code"] in printed
+    with entrypoint_hook(documents.container, "printed_list") as printed_list:
+        kept = printed_list(first["verification_code"])
+        unknown = printed_list("22222-22222")
+    assert (kept["kind"], kept["org_id"], kept["fingerprint"]) == (
+        "publicity_notice", "unit-x", first["fingerprint"])
+    assert unknown[REFUSAL_KEY]["code"] == "DOCUMENT_UNKNOWN", unknown
+    with documents.engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM printed_lists")).scalar() == 2
+
+
+def test_d4_a_list_missing_data_is_refused_and_nothing_is_kept(documents):
+    with entrypoint_hook(documents.container, "render_list") as render_list:
+        refused = render_list("publicity_notice", [{"name": "张三"}], LIST_CONTEXT)
+    assert refused[REFUSAL_KEY]["code"] == "LIST_DATA_INVALID"
+    assert refused[REFUSAL_KEY]["field"] == "rows.0.starts_on"
+    with documents.engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM printed_lists")).scalar() == 0
