@@ -12,7 +12,6 @@ import logging
 import re
 
 from nameko.dependency_providers import Config
-from nameko.exceptions import RemoteError
 from sqlalchemy import select
 
 from contracts.errors import Refusal
@@ -20,7 +19,7 @@ from contracts.season import load_season
 from intake import auth, models as m
 from plumbing.clock import Clock
 from plumbing.db import Database
-from plumbing.rpc import Rpc
+from plumbing.rpc import Rpc, RpcTimeout
 from plumbing.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -96,8 +95,10 @@ class IntakeBase:
         if role in REVIEW_SCOPED and principal.org:
             try:
                 return self.review.visible(role, principal.org, row.id) is True
-            except (RemoteError, Refusal) as exc:  # review says no, or cannot answer: hidden
-                log.warning("review.visible failed for %s: %s", role, type(exc).__name__)
+            except RpcTimeout:
+                raise  # review did not answer: 504, not a misleading 404
+            except Refusal as exc:  # review refuses to say (e.g. an unknown org): hidden
+                log.warning("review.visible refused for %s: %s", role, exc.code)
                 return False
         return False
 

@@ -163,6 +163,18 @@ class IntakeService(IntakeBase, StaffEndpoints, NotificationEndpoints, VerifyEnd
     def http_health(self, request):
         return json_response({"service": self.name, **report(self.db)})
 
+    @http("GET,POST,PUT,PATCH,DELETE", "/<path:unknown>")
+    @endpoint
+    def unknown_route(self, request, unknown):
+        """Any path no other route takes (werkzeug tries `<path:…>` last): a problem the frontend
+        can read instead of werkzeug's HTML page."""
+        allowed = openapi.allowed_methods(request.path)
+        if allowed:
+            raise Refusal("METHOD_NOT_ALLOWED",
+                          f"该地址不支持 {request.method} 请求，可用：{', '.join(sorted(allowed))}",
+                          status=405)
+        raise Refusal("ROUTE_UNKNOWN", "没有这个接口地址，请核对路径", status=404)
+
     def _store_season(self, text: str, expected_id: str | None = None) -> dict:
         season = load_season(text)
         if expected_id is not None and season.id != expected_id:

@@ -102,3 +102,13 @@ def test_review_events_over_the_broker_bar_the_person_and_return_the_application
     assert r.status_code == 200, r.text
     refused = post(base, "p-bar-other-account", body)  # same ID number, another account
     assert (refused.status_code, refused.json()["code"]) == (422, "PERSON_BARRED")
+
+
+def test_unknown_paths_and_wrong_methods_answer_problem_details(intake):
+    base, _ = intake
+    r = requests.get(f"{base}/no/such/route", timeout=10)
+    assert (r.status_code, r.headers["Content-Type"], r.json()["code"]) == (
+        404, "application/problem+json", "ROUTE_UNKNOWN")
+    r = requests.delete(f"{base}/applications", timeout=10)
+    assert (r.status_code, r.json()["code"]) == (405, "METHOD_NOT_ALLOWED")
+    assert requests.get(f"{base}/health", timeout=10).status_code == 200  # real routes win

@@ -21,6 +21,8 @@ from intake import models as m
 from intake.service import IntakeService
 from plumbing.config import ROOT
 from tests.support import applications as apps
+from contracts.errors import Refusal
+from plumbing.rpc import RpcTimeout
 from tests.support.clock import SettableClock
 from tests.support.stores import sqlite_store
 
@@ -349,6 +351,19 @@ def test_staff_scope_is_asked_of_review_for_department_committee_and_expert(serv
                 view["id"])[0] == 200
     assert call(service, "get_application", "GET", "/x",
                 token("u", "unit_reviewer", "unit-other"), None, view["id"])[0] == 404
+
+
+def test_staff_scope_when_review_is_silent_answers_504_and_when_it_refuses_404(service):
+    view = create(service)
+    service.review.visible.side_effect = RpcTimeout("UPSTREAM_TIMEOUT", "review 未响应",
+                                                    status=504)
+    status, body = call(service, "get_application", "GET", "/x",
+                        token("d", "department_reviewer", "dept-urumqi"), None, view["id"])
+    assert (status, body["code"]) == (504, "UPSTREAM_TIMEOUT")
+    service.review.visible.side_effect = Refusal("ORG_UNKNOWN", "未知机构")
+    status, body = call(service, "get_application", "GET", "/x",
+                        token("d", "department_reviewer", "dept-nowhere"), None, view["id"])
+    assert (status, body["code"]) == (404, "NOT_FOUND")
 
 
 # ---- admin -------------------------------------------------------------------------------------
