@@ -191,7 +191,8 @@ def view(app, season: Season, attachments, documents, id_number: str | None = No
         "documents": [{"id": d.id, "version": d.version, "kind": d.kind,
                        "revision": d.revision, "pages": d.pages,
                        "fingerprint": d.fingerprint,
-                       "verification_code": d.verification_code} for d in documents],
+                       "verification_code": d.verification_code}
+                      for d in sorted(documents, key=lambda d: (d.version, d.kind, d.revision))],
         "created_at": app.created_at, "updated_at": app.updated_at,
     }
 
