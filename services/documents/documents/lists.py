@@ -128,4 +128,6 @@ def list_data(kind: str, rows, context) -> dict:
         raise Refusal("LIST_KIND_UNKNOWN", "清单类型应为 " + "、".join(KINDS), field="kind")
     if not isinstance(context, dict):
         raise _invalid("context", "context 应为对象")
+    for key in ("season", "issued_on"):  # printed on every page, with the date of the list
+        _text(context, key, f"context.{key}")
     return BUILDERS[kind](rows, context)

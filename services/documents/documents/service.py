@@ -212,9 +212,8 @@ class DocumentsService(HealthMixin):
                 revision = 1 + (session.execute(select(func.max(r.revision)).where(
                     r.application_id == app_id, r.version == source.version,
                     r.kind == FORM)).scalar() or 0)
-        done = None
+        done = None  # no source yet (submission not rendered): that rendering will print it
         if not known and source is not None:
-            # no document yet (the submission not yet rendered): that rendering will print it
             photo = (self.storage.get_bytes(self.storage.attachments, source.photo_key)
                      if source.photo_key else None)
             form = with_opinions(source.form, recorded + [_printed(opinion)])

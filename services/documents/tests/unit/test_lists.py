@@ -55,6 +55,7 @@ def test_the_result_is_refused_while_a_publicity_runs():
     ([{k: v for k, v in ROW.items() if k != "name"}], CONTEXT, "rows.0.name"),
     ([ROW | {"ends_on": None}], CONTEXT, "rows.0.ends_on"),
     ([ROW], {k: v for k, v in CONTEXT.items() if k != "org_name"}, "context.org_name"),
+    ([ROW], {k: v for k, v in CONTEXT.items() if k != "issued_on"}, "context.issued_on"),
     ("not rows", CONTEXT, "rows"),
 ])
 def test_missing_data_is_refused_with_its_field(rows, context, field):
