@@ -222,7 +222,8 @@ def test_d1_the_units_recommendation_is_printed_on_a_new_revision_and_the_old_is
 
     s3 = make_client(loaded.s3)
     pdf = s3.get_object(loaded.s3["DOCUMENTS_BUCKET"],
-                        f"2019/{app['id']}/v1/evaluation_form.r1.pdf").read()
+                        f"2019/{app['id']}/v1/evaluation_form.r1-{revised['fingerprint'][:16]}.pdf"
+                        ).read()
     whole = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).replace("\n", "")
     # in the unit's box, with who and when (the layout's note quotes the text too: not enough)
     assert f"已在系统记录（单位审核人 {decided_on}）：{OPINION}" in whole

@@ -286,7 +286,10 @@ class DocumentsService(HealthMixin):
             verify_url=f"{self.config['VERIFY_URL_BASE']}/{code}", generated_at=generated_at)
         doc = heavy(RENDERERS[kind], data, meta=meta, **({"photo_jpeg": photo}
                                                          if kind == FORM else {}))
-        suffix = f".r{revision}" if revision else ""
+        # A revision's key carries its fingerprint: two decisions rendered at once both aim at
+        # the next revision, one loses on the unique constraint and retries — its PDF must not
+        # overwrite the winner's. The same content retried overwrites itself.
+        suffix = f".r{revision}-{doc.fingerprint[:16]}" if revision else ""
         key = f"{season}/{app_id}/v{version}/{kind}{suffix}.pdf"
         self.storage.put_bytes(self.storage.documents, key, doc.pdf, "application/pdf")
         return {"id": str(uuid.uuid4()), "application_id": app_id, "version": version,
