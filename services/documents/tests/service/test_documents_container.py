@@ -427,3 +427,19 @@ def test_d4_a_list_missing_data_is_refused_and_nothing_is_kept(documents):
     assert refused[REFUSAL_KEY]["field"] == "rows.0.starts_on"
     with documents.engine.connect() as c:
         assert c.execute(text("SELECT count(*) FROM printed_lists")).scalar() == 0
+
+
+def test_d1_two_decisions_at_once_give_two_revisions_each_pdf_its_own(documents):
+    """Both aim at revision 1; one loses on the unique constraint, retries as revision 2 with
+    both opinions, and the stored PDF of each revision is the one its row describes."""
+    app_id = str(uuid.uuid4())
+    _submitted(documents, app_id, 1, str(uuid.uuid4()), "2019-10-20T04:00:00+00:00")
+    _rendered(documents, app_id, 1)
+    _decided(documents, app_id, "unit", "recommended", R_4_2, "2019-10-28T03:00:00+00:00")
+    _decided(documents, app_id, "department", "forwarded", "同意上报", "2019-10-28T03:00:01+00:00")
+    revisions = _rendered(documents, app_id, 3, timeout=90)[1:]
+    assert sorted(r["revision"] for r in revisions) == [1, 2]
+    for r in revisions:
+        assert f"指纹 {r['fingerprint'][:16]}" in _text(documents, r)
+    last = max(revisions, key=lambda r: r["revision"])
+    assert R_4_2 in _text(documents, last) and "同意上报" in _text(documents, last)
