@@ -13,7 +13,7 @@ from plumbing.local import Cluster
 from tests.support.infra import free_port
 from tests.support.sms_standin import SmsStandin
 
-JWT_KEY = "system-test-secret"
+JWT_KEY = "system-test-secret-of-at-least-32-bytes"
 # Inside the 2019 online window: 2019-10-15 10:00 Asia/Shanghai.
 SEASON_NOW = datetime(2019, 10, 15, 2, 0, tzinfo=timezone.utc)
 
