@@ -68,8 +68,10 @@ ATTACHMENT_CHECKED = EventType(
 DOCUMENT_RENDERED = EventType(
     "documents", "document_rendered", ("intake",),
     ("application_id", "version", "document_id", "kind", "object_key", "fingerprint",
-     "verification_code", "pages"),
-    "A PDF was rendered and stored (D-1…D-4).")
+     "verification_code", "pages", "revision"),
+    "A PDF was rendered and stored (D-1…D-3): `kind` evaluation_form | guarantee | "
+    "exemption_form. `revision` is 0 at submission; the 评审表 re-rendered with a newly recorded "
+    "opinion (STEP_DECIDED) is the next revision of the same version, with its own code.")
 
 # ---- from review ---------------------------------------------------------------------------
 

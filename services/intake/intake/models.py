@@ -81,7 +81,10 @@ documents = Table(
     Column("verification_code", String(40), nullable=False, unique=True),
     Column("pages", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("application_id", "version", "kind"),
+    # 0004: the 评审表 is re-rendered with each recorded opinion as the version's next revision
+    Column("revision", Integer, nullable=False, server_default="0"),
+    UniqueConstraint("application_id", "version", "kind", "revision",
+                     name="uq_documents_revision"),
 )
 
 history = Table(

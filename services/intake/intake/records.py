@@ -188,9 +188,11 @@ def view(app, season: Season, attachments, documents, id_number: str | None = No
             {"section": r.section, "kind": r.kind, "label_zh": r.label_zh,
              "min_count": r.min_count} for r in required_attachments(doc, season)],
         "attachments": [attachment_view(a) for a in attachments],
-        "documents": [{"id": d.id, "version": d.version, "kind": d.kind, "pages": d.pages,
+        "documents": [{"id": d.id, "version": d.version, "kind": d.kind,
+                       "revision": d.revision, "pages": d.pages,
                        "fingerprint": d.fingerprint,
-                       "verification_code": d.verification_code} for d in documents],
+                       "verification_code": d.verification_code}
+                      for d in sorted(documents, key=lambda d: (d.version, d.kind, d.revision))],
         "created_at": app.created_at, "updated_at": app.updated_at,
     }
 

@@ -660,14 +660,15 @@ class IntakeService(IntakeBase, StaffEndpoints, NotificationEndpoints, VerifyEnd
         with self.db.consume(payload, "documents.document_rendered") as tx:
             if tx is None:
                 return
+            revision = payload.get("revision") or 0  # absent from events sent before it existed
             tx.session.execute(m.documents.insert().values(
                 id=payload["document_id"], application_id=payload["application_id"],
-                version=payload["version"], kind=payload["kind"],
+                version=payload["version"], kind=payload["kind"], revision=revision,
                 object_key=payload["object_key"], fingerprint=payload["fingerprint"],
                 verification_code=payload["verification_code"], pages=payload["pages"],
                 created_at=self.clock()))
             self._history(tx, payload["application_id"], "documents", "document_rendered",
-                          version=payload["version"], kind=payload["kind"])
+                          version=payload["version"], kind=payload["kind"], revision=revision)
 
     @subscribe(events.TASK_OPENED)
     def on_task_opened(self, payload):
