@@ -7,7 +7,6 @@ documents (verify.py). nameko collects the entrypoints and dependencies of every
 """
 from __future__ import annotations
 
-import functools
 import logging
 import re
 
@@ -27,11 +26,6 @@ log = logging.getLogger(__name__)
 # Roles whose scope review decides (DOMAIN.md §9: a department's subtree, a committee, an
 # expert's assigned applications): asked over RPC (contracts.rpc REVIEW_VISIBLE).
 REVIEW_SCOPED = ("department_reviewer", "committee_secretary", "expert")
-
-
-@functools.lru_cache(maxsize=16)
-def _parsed_season(document: str):
-    return load_season(document)
 
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -68,7 +62,7 @@ class IntakeBase:
         row = session.execute(select(m.seasons.c.document).where(m.seasons.c.id == season_id)).first()
         if row is None:
             raise Refusal("SEASON_UNKNOWN", f"评审年度 {season_id} 尚未开放", field="season")
-        return _parsed_season(row.document)
+        return load_season(row.document)
 
     def _own_application(self, session, principal, application_id: str, for_update=False):
         """The application, if `principal` may see it (DOMAIN.md §9: each sees its own scope)."""
