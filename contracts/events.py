@@ -68,8 +68,10 @@ ATTACHMENT_CHECKED = EventType(
 DOCUMENT_RENDERED = EventType(
     "documents", "document_rendered", ("intake",),
     ("application_id", "version", "document_id", "kind", "object_key", "fingerprint",
-     "verification_code", "pages"),
-    "A PDF was rendered and stored (D-1…D-4).")
+     "verification_code", "pages", "revision"),
+    "A PDF was rendered and stored (D-1…D-3): `kind` evaluation_form | guarantee | "
+    "exemption_form. `revision` is 0 at submission; the 评审表 re-rendered with a newly recorded "
+    "opinion (STEP_DECIDED) is the next revision of the same version, with its own code.")
 
 # ---- from review ---------------------------------------------------------------------------
 
@@ -80,12 +82,13 @@ TASK_OPENED = EventType(
     "(person_id, name, email, phone, channel) to tell.")
 
 STEP_DECIDED = EventType(
-    "review", "step_decided", ("intake", "notify"),
+    "review", "step_decided", ("intake", "notify", "documents"),
     ("application_id", "season", "task_id", "step", "org_id", "decision", "opinion", "reviewer",
      "decided_at", "next_step"),
     "A reviewer decided at a step (R-4.1: who, when, what, why). `decision`: recommended "
     "(unit, with R-4.2's exact opinion) | forwarded (department) | accepted (committee formal "
-    "review) | refused. `next_step` is the step it goes to, or null.")
+    "review) | refused. `next_step` is the step it goes to, or null. documents prints the "
+    "opinions recorded so far on the 评审表 (D-1).")
 
 PUBLICITY_OPENED = EventType(
     "review", "publicity_opened", ("intake", "notify"),
@@ -93,10 +96,13 @@ PUBLICITY_OPENED = EventType(
     "The unit posted the application's publicity (公示, R-4.2) for 5 working days (R-2.3); "
     "`ends_on` is its last day.")
 
+PUBLICITY_OUTCOMES = ("no_objection", "objection_upheld", "returned")
+
 PUBLICITY_CLOSED = EventType(
     "review", "publicity_closed", ("intake", "notify"),
     ("application_id", "season", "org_id", "outcome"),
-    "The unit publicity ended: outcome no_objection | objection_upheld.")
+    "The unit publicity ended: outcome no_objection | objection_upheld | returned (the unit "
+    "returned the application while it ran; the resubmission is posted anew).")
 
 APPLICATION_RETURNED = EventType(
     "review", "application_returned", ("intake", "notify"),

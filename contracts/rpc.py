@@ -122,3 +122,17 @@ NOTIFY_TEMPLATE = Method(
 
 
 # ---- documents -------------------------------------------------------------------------------
+
+DOCUMENTS_RENDER_LIST = Method(
+    "documents", "render_list", ("kind", "rows", "context"),
+    "D-4 on demand: `kind` publicity_notice (R-4.2; `context.result` true for its result) | "
+    "delivery_list (R-5.1) | results_list (R-6.1), from `rows` intake gathered from review and "
+    "its applications, with `context` {org_id, org_name, season, issued_on, contact, "
+    "working_days | window, address | period}. Answers {kind, pdf_base64, pages, fingerprint, "
+    "verification_code, filename}; LIST_KIND_UNKNOWN, LIST_DATA_INVALID (field path), "
+    "PUBLICITY_NOT_ENDED.")
+
+DOCUMENTS_PRINTED_LIST = Method(
+    "documents", "printed_list", ("verification_code",),
+    "A list printed by render_list, by its code (for intake's public verify): {verification_code, "
+    "kind, org_id, season, fingerprint, pages, rendered_at}; DOCUMENT_UNKNOWN (404) if none.")

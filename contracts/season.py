@@ -8,6 +8,8 @@ never new code. intake, review and documents all read it, hence it lives in `con
 """
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -455,8 +457,15 @@ def load_season(text_or_path: str | Path) -> Season:
     if isinstance(text_or_path, Path) or (
             "\n" not in text_or_path and text_or_path.endswith((".yaml", ".yml"))):
         text = Path(text_or_path).read_text(encoding="utf-8")
+    return _season_of(text)
+
+
+@functools.lru_cache(maxsize=16)
+def _season_of(text: str) -> Season:
+    """A `Season` is immutable, so services that keep the loaded file's text (and read it on
+    every request or event) parse each text once (the benchmark found YAML parsing on hot paths)."""
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         raise Refusal("SEASON_NOT_YAML", f"评审年度文件不是有效的 YAML：{exc}", 422) from exc
     season, problems = _read(raw)

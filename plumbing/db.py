@@ -57,7 +57,10 @@ def make_engine(url: str):
     """An engine for `url`: PostgreSQL through psycopg2 made cooperative, or SQLite."""
     if url.startswith("postgresql"):
         make_psycopg2_green()
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        # At most 15 connections a process (a worker holds one at a time; max_workers is 10):
+        # four services and a second replica stay under PostgreSQL's default 100, which 30 a
+        # process did not (`too many clients`, found by the benchmark).
+        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
     @event.listens_for(engine, "connect")

@@ -12,7 +12,9 @@ from minio import Minio
 from minio.datatypes import PostPolicy
 from nameko.extensions import DependencyProvider
 
-PART_SIZE = 10 * 1024 * 1024
+# A streamed upload holds one part in memory: S3's smallest part, sent one at a time (minio's
+# default of 3 parallel 10 MiB parts raised intake's RSS by 35 MB for a 20 MB upload: bench/).
+PART_SIZE = 5 * 1024 * 1024
 
 
 def make_client(config: dict, endpoint: str | None = None) -> Minio:
@@ -41,7 +43,7 @@ class Objects:
                    content_type: str = "application/octet-stream") -> None:
         """Store from a file-like object without holding it whole in memory."""
         self.client.put_object(bucket, key, stream, length, content_type=content_type,
-                               part_size=PART_SIZE)
+                               part_size=PART_SIZE, num_parallel_uploads=1)
 
     def put_bytes(self, bucket: str, key: str, data: bytes, content_type: str) -> None:
         self.client.put_object(bucket, key, io.BytesIO(data), len(data), content_type=content_type)

@@ -35,11 +35,19 @@ def season_2019():
     return load_season((ROOT / "seasons" / "2019.yaml").read_text("utf-8"))
 
 
+_issued: set[str] = set()
+
+
 def id_number(born: date | None = None, region: str = "650102") -> str:
-    """A valid 居民身份证号码 (GB 11643 check character), different on every call."""
-    born = born or date(1970, 1, 1) + timedelta(days=_random.randrange(0, 365 * 20))
-    first17 = f"{region}{born:%Y%m%d}{_random.randrange(0, 1000):03d}"
-    return first17 + check_character(first17)
+    """A valid 居民身份证号码 (GB 11643 check character), different on every call in this
+    process (one active application per person and season is keyed on it)."""
+    while True:
+        day = born or date(1970, 1, 1) + timedelta(days=_random.randrange(0, 365 * 20))
+        first17 = f"{region}{day:%Y%m%d}{_random.randrange(0, 1000):03d}"
+        number = first17 + check_character(first17)
+        if number not in _issued:
+            _issued.add(number)
+            return number
 
 
 def body(unit_id: str = UNIT, **header) -> dict:
@@ -49,7 +57,9 @@ def body(unit_id: str = UNIT, **header) -> dict:
     app["unit_id"] = unit_id
     basic = app["sections"]["basic"]
     basic["unit_id"] = unit_id
-    basic["id_number"] = id_number(date.fromisoformat(basic["birth_date"]))
+    born = date(1970, 1, 1) + timedelta(days=_random.randrange(0, 365 * 20))
+    basic["birth_date"] = born.isoformat()
+    basic["id_number"] = id_number(born)
     app.update(header)
     return app
 

@@ -8,12 +8,12 @@ import jwt
 import pytest
 import requests
 
-from plumbing.config import SERVICES
+from plumbing.config import ROOT, SERVICES
 from plumbing.local import Cluster
 from tests.support.infra import free_port
 from tests.support.sms_standin import SmsStandin
 
-JWT_KEY = "system-test-secret"
+JWT_KEY = "system-test-secret-of-at-least-32-bytes"
 # Inside the 2019 online window: 2019-10-15 10:00 Asia/Shanghai.
 SEASON_NOW = datetime(2019, 10, 15, 2, 0, tzinfo=timezone.utc)
 
@@ -95,3 +95,12 @@ def system(broker_uri, make_database, s3_config, mailbox, tmp_path_factory, sms_
         for s in SERVICES:  # leave the logs in the test output when something failed
             print(f"--- {s} log tail ---")
             print("".join((work / "logs" / f"{s}.log").read_text().splitlines(True)[-30:]))
+
+
+# The 2019 season and the sample organisations, loaded once per module by the operator's command.
+@pytest.fixture(scope="module")
+def loaded(system):
+    system.titles("load-season", str(ROOT / "seasons" / "2019.yaml"))
+    system.titles("load-orgs", str(ROOT / "deploy" / "sample" / "organisations.yaml"),
+                  service="review")
+    return system

@@ -12,6 +12,8 @@ import os
 import re
 import shutil
 import subprocess
+import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,23 +21,15 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from plumbing.config import ROOT
 from plumbing.storage import make_client
 from tests.support import applications
+from tests.system.conftest import SEASON_NOW
 from tests.support.images import (jpeg, phone_photo_jpeg, photo_jpeg, portrait, scan_jpeg,
                                   text_page)
 
 pytestmark = pytest.mark.system
 
 A4_POINTS = (595.28, 841.89)
-
-
-@pytest.fixture(scope="module")
-def loaded(system):
-    system.titles("load-season", str(ROOT / "seasons" / "2019.yaml"))
-    system.titles("load-orgs", str(ROOT / "deploy" / "sample" / "organisations.yaml"),
-                  service="review")
-    return system
 
 
 def tool(name: str) -> str:
@@ -72,12 +66,16 @@ def form(loaded, tmp_path_factory):
     me = api.token("applicant-form-1", org=applications.UNIT, name="阿依古丽·买买提",
                    email="ayguli@example.com")
     app = submit_with_photo(api, me)
-    done = api.wait_for(f"/applications/{app['id']}", me, lambda b: b["documents"], timeout=90)
-    (doc,) = done["documents"]
+    done = api.wait_for(f"/applications/{app['id']}", me, lambda b: {
+        d["kind"] for d in b["documents"]} == {"evaluation_form", "guarantee"}, timeout=90)
+    (doc,) = [d for d in done["documents"] if d["kind"] == "evaluation_form"]
+    assert doc["revision"] == 0
     s3 = make_client(loaded.s3)
     bucket = loaded.s3["DOCUMENTS_BUCKET"]
-    (key,) = [o.object_name for o in s3.list_objects(bucket, prefix=f"2019/{app['id']}/v1/",
-                                                     recursive=True)]
+    keys = sorted(o.object_name for o in s3.list_objects(bucket, prefix=f"2019/{app['id']}/v1/",
+                                                         recursive=True))
+    assert [k.rsplit("/", 1)[1] for k in keys] == ["evaluation_form.pdf", "guarantee.pdf"]
+    key = keys[0]
     pdf = s3.get_object(bucket, key).read()
     folder = tmp_path_factory.mktemp("form")
     (folder / "form.pdf").write_bytes(pdf)
@@ -180,6 +178,108 @@ def test_forged_and_altered_printouts_fail_verification(form, loaded):
 
     r = api.call("GET", f"/verify/{code.lower()}")  # typed from the paper, lower case
     assert r.status_code == 200 and r.json()["fingerprint"] == doc["fingerprint"]
+
+
+# ---- the opinions recorded so far, printed on a new revision (D-1, R-4.1, R-4.2) ----------------
+
+OPINION = "本单位已对提供的申报材料逐一审核，真实准确，同意推荐"  # R-4.2, exactly
+
+
+def set_clock(system, instant: datetime) -> None:
+    system.clock_file.write_text(str((instant - datetime.now(timezone.utc)).total_seconds()))
+
+
+def test_d1_the_units_recommendation_is_printed_on_a_new_revision_and_the_old_is_superseded(
+        form, loaded):
+    app, doc, _, _ = form
+    api = loaded.api
+    unit = api.token("P-U01", role="unit_reviewer", org=applications.UNIT, name="单位审核人")
+    path = f"/review/applications/{app['id']}"
+    deadline = time.time() + 60
+    while api.call("GET", path, unit).json().get("status") != "in_review":
+        assert time.time() < deadline, "review never opened the unit's task"
+        time.sleep(0.25)
+    try:
+        set_clock(loaded, SEASON_NOW)
+        r = api.call("POST", f"{path}/publicity", unit)
+        assert r.status_code == 201, r.text
+        set_clock(loaded, datetime.fromisoformat(r.json()["ends_at"]) + timedelta(hours=9))
+        r = api.call("POST", f"{path}/recommend", unit, json={"opinion": OPINION})
+        assert r.status_code == 200, r.text
+        decided_on = r.json()["decided_at"][:10]
+    finally:
+        set_clock(loaded, SEASON_NOW)
+
+    me = api.token("applicant-form-1", org=applications.UNIT)
+    done = api.wait_for(f"/applications/{app['id']}", me, lambda b: any(
+        d["kind"] == "evaluation_form" and d["revision"] == 1 for d in b["documents"]),
+        timeout=90)
+    (revised,) = [d for d in done["documents"]
+                  if d["kind"] == "evaluation_form" and d["revision"] == 1]
+    assert revised["version"] == 1
+    assert revised["verification_code"] != doc["verification_code"]
+    assert revised["fingerprint"] != doc["fingerprint"]
+
+    s3 = make_client(loaded.s3)
+    pdf = s3.get_object(loaded.s3["DOCUMENTS_BUCKET"],
+                        f"2019/{app['id']}/v1/evaluation_form.r1-{revised['fingerprint'][:16]}.pdf"
+                        ).read()
+    whole = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).replace("\n", "")
+    # in the unit's box, with who and when (the layout's note quotes the text too: not enough)
+    assert f"已在系统记录（单位审核人 {decided_on}）：{OPINION}" in whole
+    assert f"指纹 {revised['fingerprint'][:16]}" in whole
+
+    old = api.call("GET", f"/verify/{doc['verification_code']}?fp={doc['fingerprint'][:16]}")
+    assert old.status_code == 200, old.text
+    assert old.json()["superseded"] is True
+    assert (old.json()["revision"], old.json()["latest_revision"]) == (0, 1)
+    new = api.call("GET", f"/verify/{revised['verification_code']}"
+                          f"?fp={revised['fingerprint'][:16]}")
+    assert new.status_code == 200 and new.json()["superseded"] is False
+    assert new.json()["revision"] == 1
+
+
+def pdf_text(response) -> str:
+    assert response.status_code == 200, response.text
+    assert response.headers["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.content))
+    assert len(reader.pages) % 2 == 0
+    return "".join(p.extract_text() for p in reader.pages).replace("\n", "")
+
+
+def test_d4_the_units_publicity_result_and_delivery_list_are_printed_for_its_own_staff(
+        form, loaded):
+    """After the recommendation above: the publicity has ended without objection (R-4.2)."""
+    api = loaded.api
+    unit = api.token("P-U01", role="unit_reviewer", org=applications.UNIT, name="单位审核人")
+    base = f"/review/units/{applications.UNIT}"
+    notice = pdf_text(api.call("GET", f"{base}/publicity-notice.pdf", unit))
+    assert "阿依古丽·买买提" in notice and "（5个工作日）" in notice and "单位审核人" in notice
+    r = api.call("GET", f"{base}/publicity-notice.pdf?result=true", unit)
+    result = pdf_text(r)
+    assert "公示结果：公示期满，无异议（收到异议0件）" in result
+    code = r.headers["X-Verification-Code"]
+    assert code in result  # watermark and footer
+    fp = re.search(r"指纹 ([0-9a-f]{16})", result)[1]
+    verified = api.call("GET", f"/verify/{code}?fp={fp}")  # the list's QR code verifies too
+    assert verified.status_code == 200, verified.text
+    assert (verified.json()["kind"], verified.json()["org_id"]) == ("publicity_notice",
+                                                                    applications.UNIT)
+    bad = ("0" if fp[0] != "0" else "1") + fp[1:]
+    assert api.call("GET", f"/verify/{code}?fp={bad}").json()["code"] == "DOCUMENT_ALTERED"
+    delivery = pdf_text(api.call("GET", f"{base}/paper-delivery-list.pdf", unit))
+    assert "阿依古丽·买买提" in delivery and "乌鲁木齐市光明路140号新疆机械工程学会" in delivery
+
+    other = api.token("P-U03", role="unit_reviewer", org="unit-region-chemdesign")
+    r = api.call("GET", f"{base}/publicity-notice.pdf", other)
+    assert r.status_code == 403 and r.json()["code"] == "FORBIDDEN"
+    applicant = api.token("applicant-form-1", org=applications.UNIT)
+    assert api.call("GET", f"{base}/paper-delivery-list.pdf", applicant).status_code == 403
+
+    secretary = api.token("S-01", role="committee_secretary", org="eng_textile", name="评委会办公室")
+    results = pdf_text(api.call("GET", "/review/committees/eng_textile/results-list.pdf?season=2019",
+                                secretary))
+    assert "评审通过人员公示" in results  # nobody has passed yet: the list says 无
 
 
 # ---- every bad attachment, with its reason, on the attachment (R-3.2) ---------------------------

@@ -335,3 +335,35 @@ def test_presigned_upload_is_confirmed_then_checked(loaded):
     checked = api.wait_for(path, me, lambda b: b["attachments"][0]["status"] != "checking")
     assert checked["attachments"][0]["status"] == "accepted", checked["attachments"]
     assert api.call("POST", confirm, me).json()["code"] == "ALREADY_CONFIRMED"
+
+
+def test_bad_requests_are_problems_and_change_nothing(loaded):
+    """Malformed JSON, an oversized body, wrong types, unknown fields, injection strings: a
+    problem+json 4xx each, never a 5xx, and no application appears."""
+    api = loaded.api
+    me = api.token("bad-requests-1", org=UNIT)
+    app = apps.body(UNIT)
+    cases = [
+        (b"{\"season\": \"2019\",", 400, "MALFORMED_JSON"),
+        (b"[1, 2]", 400, "WRONG_TYPE"),
+        (b"{\"season\": \"" + b"x" * (1024 * 1024 + 10) + b"\"}", 413, "BODY_TOO_LARGE"),
+    ]
+    for raw, status, code in cases:
+        r = api.call("POST", "/applications", me, data=raw,
+                     headers={"Content-Type": "application/json"})
+        assert (r.status_code, r.json()["code"]) == (status, code), r.text
+        assert r.headers["Content-Type"].startswith("application/problem+json")
+    wrong = copy.deepcopy(app)
+    wrong["sections"]["basic"]["birth_date"] = 19850615
+    wrong["sections"]["basic"]["nickname"] = "x"
+    wrong["level"] = "' OR 1=1 --"
+    r = api.call("POST", "/applications", me, json=wrong)
+    assert r.status_code == 422, r.text
+    assert {("WRONG_TYPE", "sections.basic.birth_date"), ("UNKNOWN_FIELD", "sections.basic.nickname"),
+            ("LEVEL_NOT_OPEN", "level")} <= codes(r)
+    assert api.call("GET", "/applications", me).json() == []
+    # an injection string in a text field is only text
+    app["sections"]["other"]["remarks"] = "'; DROP TABLE applications; -- <script>alert(1)</script>"
+    created = apps.create(api, me, app)
+    assert created["sections"]["other"]["remarks"] == app["sections"]["other"]["remarks"]
+    assert [a["id"] for a in api.call("GET", "/applications", me).json()] == [created["id"]]

@@ -18,7 +18,6 @@ from kombu import Connection, Producer
 
 from contracts import events
 from plumbing import topology
-from plumbing.config import ROOT
 from tests.support import applications as apps
 from tests.support.applications import UNIT
 
@@ -32,14 +31,6 @@ PROBLEMS = [
 ]
 SECRETARY = {"person_id": "P-C01", "name": "王秘书", "role": "committee_secretary",
              "org_id": "committee-mechanical-electronic"}
-
-
-@pytest.fixture(scope="module")
-def loaded(system):
-    system.titles("load-season", str(ROOT / "seasons" / "2019.yaml"))
-    system.titles("load-orgs", str(ROOT / "deploy" / "sample" / "organisations.yaml"),
-                  service="review")
-    return system
 
 
 # ---- helpers -------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ set back after the submission: review does not check the application window, int
 """
 from __future__ import annotations
 
-import itertools
 import json
 import time
 from datetime import datetime, timedelta, timezone
@@ -20,9 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import create_engine, text
 
-from plumbing.config import ROOT
-from intake.rules.idcard import check_character
-from tests.support.applications import body as _body, submit_complete
+from tests.support.applications import body, submit_complete
 from tests.system.conftest import SEASON_NOW
 
 pytestmark = pytest.mark.system
@@ -37,20 +34,6 @@ UNIT_REVIEWERS = {MACHINERY: "P-U01", TEXTILE: "P-U02", CHEMDESIGN: "P-U03"}
 
 
 # ---- helpers ----------------------------------------------------------------------------------
-
-_people = itertools.count(1)
-
-
-def body(unit_id, **header):
-    """`tests.support.applications.body` with an ID number no other test picks: its random
-    three digits (same birth date) collide across a full system run, and intake allows one
-    active application per person (APPLICATION_EXISTS)."""
-    app = _body(unit_id=unit_id, **header)
-    basic = app["sections"]["basic"]
-    first17 = f"650104{basic['birth_date'].replace('-', '')}{next(_people):03d}"
-    basic["id_number"] = first17 + check_character(first17)
-    return app
-
 
 def set_clock(system, instant: datetime) -> None:
     system.clock_file.write_text(str((instant - datetime.now(timezone.utc)).total_seconds()))
@@ -159,14 +142,6 @@ def actions_for(api, application_id):
             if e["entry"]["subject"] == application_id]
 
 
-@pytest.fixture(scope="module")
-def loaded(system):
-    system.titles("load-season", str(ROOT / "seasons" / "2019.yaml"))
-    system.titles("load-orgs", str(ROOT / "deploy" / "sample" / "organisations.yaml"),
-                  service="review")
-    return system
-
-
 @pytest.fixture(autouse=True)
 def season_now(loaded):
     set_clock(loaded, SEASON_NOW)
@@ -196,6 +171,12 @@ def test_three_levels_to_the_committee_across_a_make_up_saturday(loaded):
     set_clock(loaded, local(2019, 10, 17, 9))
     decided = post(api, f"/review/applications/{app_id}/recommend", unit, {"opinion": OPINION})
     assert decided["next_org_id"] == "dept-changji-city"
+
+    # intake shows the application to departments on its route only (review.visible)
+    assert api.call("GET", f"/applications/{app_id}",
+                    dept_token(api, "dept-changji")).status_code == 200
+    assert api.call("GET", f"/applications/{app_id}",
+                    dept_token(api, "dept-urumqi")).status_code == 404
 
     # outside the route, too early, twice: refused, nothing changes
     r = api.call("POST", f"/review/applications/{app_id}/forward", dept_token(api, "dept-urumqi"))
@@ -402,6 +383,10 @@ def test_meeting_quorum_two_thirds_pass_and_fail_and_recusal(loaded, accepted_pa
     assert {(x["application_id"], x["expert_id"]) for x in meeting["recusals"]} == {
         (a, "E-FZ-07"), (b, "E-FZ-07")}
     ballots = f"/review/meetings/{meeting['id']}/ballots"
+    # an expert sees the applications of its committee's meeting (review.visible), no others
+    assert api.call("GET", f"/applications/{a}", expert(api, "E-FZ-03")).status_code == 200
+    assert api.call("GET", f"/applications/{a}",
+                    expert(api, "E-JD-03", "eng_mechanical_electronic")).status_code == 404
     for who, code in (("E-FZ-07", "BALLOT_RECUSED"), ("E-FZ-11", "BALLOT_ABSENT")):
         r = api.call("POST", ballots, expert(api, who), json={"application_id": a, "choice": "for"})
         assert r.status_code == 409 and r.json()["problems"][0]["code"] == code

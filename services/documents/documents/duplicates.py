@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from contracts.errors import Problem
+from contracts.people import application_number
 from documents.checks import DUPLICATE_THRESHOLD, FINE_DUPLICATE_THRESHOLD, is_duplicate
 
 BANDS = 8
@@ -61,9 +62,6 @@ def first_duplicate(phash: str, fine: str | None, applicant_id: str,
     return None
 
 
-def application_number(application_id: str) -> str:
-    """The application's number as printed on its documents and in messages."""
-    return application_id[:8].upper()
 
 
 def duplicate_reason(other: Seen, field: str | None = None) -> dict:

@@ -18,6 +18,7 @@ def season_labels(season) -> dict:
         labels[series.id] = series.name_zh
         labels.update({s.id: s.name_zh for s in series.specialties})
         labels.update({lv.id: lv.name_zh for lv in series.levels})
+    labels.update({c.id: c.name_zh for c in season.exemption_categories or ()})  # R-3.4
     return labels
 
 
@@ -86,7 +87,8 @@ def form_from_snapshot(snapshot: dict, applicant: dict, labels: dict | None = No
                           "venue": e.get("venue", EMPTY), "rank": e.get("own_rank", EMPTY)}
                          for e in _entries(s.get("publications"))],
         "continuing_education": {"status": "exempt" if ce.get("exempt") else "completed",
-                                 "summary": ce.get("exemption_category") or EMPTY},
+                                 "summary": labels.get(ce.get("exemption_category"),
+                                                       ce.get("exemption_category")) or EMPTY},
         "exam": EMPTY,
         "assessments": [{"year": a.get("year"), "result": a.get("result", EMPTY),
                          "remark": EMPTY} for a in _entries(s.get("assessments"), "years")],
@@ -94,3 +96,53 @@ def form_from_snapshot(snapshot: dict, applicant: dict, labels: dict | None = No
         "other": [],
         "opinions": [],
     }
+
+
+# ---- 附件1 and 附件2 (D-2, D-3) -----------------------------------------------------------------
+
+
+def guarantee_data(form: dict) -> dict:
+    """D-2 附件1 真实性保证书: who promises, for which application (R-3.3 §10, R-5.1 (3))."""
+    return {k: form[k] for k in ("basic", "application", "qualification")}
+
+
+def claims_exemption(snapshot: dict) -> bool:
+    """R-3.4: the applicant claims the year's continuing-education exemption (免试)."""
+    ce = (snapshot.get("sections") or {}).get("continuing_education") or {}
+    return ce.get("exempt") is True
+
+
+def exemption_data(form: dict, season: str) -> dict:
+    """D-3 附件2 继续教育免试审批表, pre-filled: the exemption is for the season's year (R-3.4:
+    当年免除); the post and place are the applicant's to write, the proof is the uploaded one."""
+    return guarantee_data(form) | {"exemption": {
+        "category": form["continuing_education"]["summary"],
+        "period": f"{season}年度", "post": EMPTY,
+        "proof": "见申报附件“继续教育免试相关证明材料”"}}
+
+
+# ---- opinions recorded online (review's STEP_DECIDED, R-4.1) -----------------------------------
+
+STEP_LEVELS = {"unit": "unit", "department": "department", "committee": "committee"}
+DECISION_TEXT = {  # when a reviewer gave no words of their own
+    "recommended": "同意推荐", "forwarded": "同意，逐级上报", "accepted": "形式审查合格，予以受理",
+    "refused": "不予受理"}
+DECISION_PREFIX = {"accepted": "形式审查：", "refused": "形式审查："}
+
+
+def form_opinion(step: str, decision: str, opinion: str, reviewer: dict | None,
+                 decided_at: str) -> dict:
+    """One recorded decision as the 评审表 prints it in its box (render's `opinions` entries):
+    the unit's R-4.2 text exactly as recorded, the department's, the committee's formal review."""
+    reviewer = reviewer or {}
+    text = (opinion or "").strip() or DECISION_TEXT.get(decision, decision)
+    if step == "committee":
+        text = DECISION_PREFIX.get(decision, "") + text
+    return {"level": STEP_LEVELS.get(step, step), "org": "",
+            "reviewer": reviewer.get("name") or reviewer.get("person_id") or "",
+            "date": str(decided_at)[:10], "text": text}
+
+
+def with_opinions(form: dict, opinions: list[dict]) -> dict:
+    """The form with the opinions recorded so far, oldest first (the caller orders them)."""
+    return {**form, "opinions": list(opinions)}

@@ -1,5 +1,6 @@
 """documents' own tables: attachment check results and rendered documents."""
-from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table, UniqueConstraint
+from sqlalchemy import (JSON, Column, DateTime, Integer, MetaData, String, Table, Text,
+                        UniqueConstraint)
 
 from plumbing.db import plumbing_tables
 
@@ -40,5 +41,47 @@ rendered = Table(
     Column("verification_code", String(40), nullable=False, unique=True),
     Column("pages", Integer, nullable=False),
     Column("rendered_at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("application_id", "version", "kind"),
+    # 0003: 0 at submission; each recorded opinion re-renders the 评审表 as the next revision
+    Column("revision", Integer, nullable=False, server_default="0"),
+    UniqueConstraint("application_id", "version", "kind", "revision", name="uq_rendered_revision"),
+)
+
+# 0003: what each submission's documents were drawn from, so a later opinion can re-render the
+# 评审表 of that version without asking intake (`form` as documents.form builds it).
+sources = Table(
+    "sources", metadata,
+    Column("application_id", String(36), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("season", String(20), nullable=False),
+    Column("form", JSON, nullable=False),
+    Column("photo_key", String(200)),  # the clean copy of the one-inch photo, if any
+    Column("generated_at", String(40), nullable=False),  # 填表时间: the submission's date
+)
+
+# 0003: the decisions recorded online so far (review's STEP_DECIDED, R-4.1: who, when, what).
+opinions = Table(
+    "opinions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("application_id", String(36), nullable=False, index=True),
+    Column("task_id", String(36), nullable=False),
+    Column("step", String(20), nullable=False),  # unit | department | committee
+    Column("org_id", String(80)),
+    Column("decision", String(20), nullable=False),
+    Column("opinion", Text, nullable=False),
+    Column("reviewer", JSON, nullable=False),
+    Column("decided_at", String(40), nullable=False),
+    UniqueConstraint("task_id", "decision", "decided_at", name="uq_opinions_decision"),
+)
+
+# 0003: every list printed on request (D-4), by its code, so that its QR code verifies; the rows
+# themselves stay with their owners (review, intake).
+printed_lists = Table(
+    "printed_lists", metadata,
+    Column("verification_code", String(40), primary_key=True),
+    Column("kind", String(40), nullable=False),
+    Column("org_id", String(80), nullable=False),
+    Column("season", String(20), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("pages", Integer, nullable=False),
+    Column("rendered_at", DateTime(timezone=True), nullable=False),
 )

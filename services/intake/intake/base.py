@@ -7,11 +7,10 @@ documents (verify.py). nameko collects the entrypoints and dependencies of every
 """
 from __future__ import annotations
 
-import functools
 import logging
+import re
 
 from nameko.dependency_providers import Config
-from nameko.exceptions import RemoteError
 from sqlalchemy import select
 
 from contracts.errors import Refusal
@@ -19,7 +18,7 @@ from contracts.season import load_season
 from intake import auth, models as m
 from plumbing.clock import Clock
 from plumbing.db import Database
-from plumbing.rpc import Rpc
+from plumbing.rpc import Rpc, RpcTimeout
 from plumbing.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -29,9 +28,12 @@ log = logging.getLogger(__name__)
 REVIEW_SCOPED = ("department_reviewer", "committee_secretary", "expert")
 
 
-@functools.lru_cache(maxsize=16)
-def _parsed_season(document: str):
-    return load_season(document)
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def is_id(value) -> bool:
+    """An id intake issued (a UUID): anything else is not looked up at all."""
+    return isinstance(value, str) and bool(_UUID.fullmatch(value))
 
 
 def not_found() -> Refusal:
@@ -60,10 +62,12 @@ class IntakeBase:
         row = session.execute(select(m.seasons.c.document).where(m.seasons.c.id == season_id)).first()
         if row is None:
             raise Refusal("SEASON_UNKNOWN", f"评审年度 {season_id} 尚未开放", field="season")
-        return _parsed_season(row.document)
+        return load_season(row.document)
 
     def _own_application(self, session, principal, application_id: str, for_update=False):
         """The application, if `principal` may see it (DOMAIN.md §9: each sees its own scope)."""
+        if not is_id(application_id):
+            raise not_found()
         q = select(m.applications).where(m.applications.c.id == application_id)
         row = session.execute(q.with_for_update() if for_update else q).first()
         if row is None:
@@ -85,8 +89,10 @@ class IntakeBase:
         if role in REVIEW_SCOPED and principal.org:
             try:
                 return self.review.visible(role, principal.org, row.id) is True
-            except (RemoteError, Refusal) as exc:  # review says no, or cannot answer: hidden
-                log.warning("review.visible failed for %s: %s", role, type(exc).__name__)
+            except RpcTimeout:
+                raise  # review did not answer: 504, not a misleading 404
+            except Refusal as exc:  # review refuses to say (e.g. an unknown org): hidden
+                log.warning("review.visible refused for %s: %s", role, exc.code)
                 return False
         return False
 

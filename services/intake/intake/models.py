@@ -1,6 +1,6 @@
 """intake's own tables: applications, their frozen versions, attachments, history, bars."""
-from sqlalchemy import (JSON, Column, Date, DateTime, ForeignKey, Integer, MetaData, String, Table,
-                        Text, UniqueConstraint)
+from sqlalchemy import (JSON, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String,
+                        Table, Text, UniqueConstraint, text)
 
 from plumbing.db import plumbing_tables
 
@@ -36,6 +36,11 @@ applications = Table(
     Column("publicity", JSON),  # R-4.2: starts_on, ends_on, outcome
     Column("result", JSON),  # R-6.1: outcome, stage, until
 )
+
+# 0003: one active (not withdrawn) application per person and season, even under a race
+ACTIVE = text("status <> 'withdrawn'")
+Index("uq_applications_active_person", applications.c.season, applications.c.person_hash,
+      unique=True, postgresql_where=ACTIVE, sqlite_where=ACTIVE)
 
 versions = Table(
     "versions", metadata,
@@ -76,7 +81,10 @@ documents = Table(
     Column("verification_code", String(40), nullable=False, unique=True),
     Column("pages", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("application_id", "version", "kind"),
+    # 0004: the 评审表 is re-rendered with each recorded opinion as the version's next revision
+    Column("revision", Integer, nullable=False, server_default="0"),
+    UniqueConstraint("application_id", "version", "kind", "revision",
+                     name="uq_documents_revision"),
 )
 
 history = Table(

@@ -161,6 +161,15 @@ def attachment_view(a) -> dict:
             "superseded_by": a.superseded_by}
 
 
+def summary(app) -> dict:
+    """One line of a list: no section content, so no personal data beyond the name."""
+    return {"id": app.id, "season": app.season, "status": app.status, "series": app.series,
+            "specialty": app.specialty or None, "level": app.level, "category": app.category,
+            "unit_id": app.unit_id, "name": contact(app)["name"],
+            "submission_count": app.submission_count, "current_step": app.current_step,
+            "created_at": app.created_at, "updated_at": app.updated_at}
+
+
 def view(app, season: Season, attachments, documents, id_number: str | None = None) -> dict:
     """The application as the API shows it; `id_number` in clear only for its owner."""
     doc = document(app, id_number)
@@ -179,9 +188,11 @@ def view(app, season: Season, attachments, documents, id_number: str | None = No
             {"section": r.section, "kind": r.kind, "label_zh": r.label_zh,
              "min_count": r.min_count} for r in required_attachments(doc, season)],
         "attachments": [attachment_view(a) for a in attachments],
-        "documents": [{"id": d.id, "version": d.version, "kind": d.kind, "pages": d.pages,
+        "documents": [{"id": d.id, "version": d.version, "kind": d.kind,
+                       "revision": d.revision, "pages": d.pages,
                        "fingerprint": d.fingerprint,
-                       "verification_code": d.verification_code} for d in documents],
+                       "verification_code": d.verification_code}
+                      for d in sorted(documents, key=lambda d: (d.version, d.kind, d.revision))],
         "created_at": app.created_at, "updated_at": app.updated_at,
     }
 

@@ -14,17 +14,19 @@ from __future__ import annotations
 
 import logging
 import uuid
+from contextlib import contextmanager
 from datetime import date, datetime
 
 from nameko.rpc import rpc
 from nameko.web.handlers import http
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from contracts import events
 from contracts.errors import Problem, Refusal
 from contracts.season import load_season
 from intake import auth, models as m, openapi, records
-from intake.base import IntakeBase
+from intake.base import IntakeBase, is_id
 from intake.notifications import NotificationEndpoints
 from intake.pii import Pii, normalise
 from intake.rules import (Bar, catalogue_problems, category_problems, completeness,
@@ -47,6 +49,16 @@ EDITABLE = ("draft", "returned", "supplement_requested")  # PATCH and attachment
 SUBMITTABLE = ("draft", "returned")
 CLOSED = ("withdrawn", "abandoned", "refused", "passed", "failed")  # nothing more happens
 GATES = ("WINDOW_CLOSED", "SUBMISSION_CAP_REACHED")  # why a submission is refused as a whole
+
+
+@contextmanager
+def _one_active_application():
+    """The partial unique index (migration 0003) settles a race the check before it lost."""
+    try:
+        yield
+    except IntegrityError:
+        raise Refusal("APPLICATION_EXISTS", "本年度已有一份进行中的申报，不能重复申报",
+                      status=422) from None
 
 
 def _refuse_all(problems: list[Problem], code: str, message: str) -> Refusal:
@@ -151,6 +163,18 @@ class IntakeService(IntakeBase, StaffEndpoints, NotificationEndpoints, VerifyEnd
     def http_health(self, request):
         return json_response({"service": self.name, **report(self.db)})
 
+    @http("GET,POST,PUT,PATCH,DELETE", "/<path:unknown>")
+    @endpoint
+    def unknown_route(self, request, unknown):
+        """Any path no other route takes (werkzeug tries `<path:…>` last): a problem the frontend
+        can read instead of werkzeug's HTML page."""
+        allowed = openapi.allowed_methods(request.path)
+        if allowed:
+            raise Refusal("METHOD_NOT_ALLOWED",
+                          f"该地址不支持 {request.method} 请求，可用：{', '.join(sorted(allowed))}",
+                          status=405)
+        raise Refusal("ROUTE_UNKNOWN", "没有这个接口地址，请核对路径", status=404)
+
     def _store_season(self, text: str, expected_id: str | None = None) -> dict:
         season = load_season(text)
         if expected_id is not None and season.id != expected_id:
@@ -229,17 +253,43 @@ class IntakeService(IntakeBase, StaffEndpoints, NotificationEndpoints, VerifyEnd
                 raise Refusal.of(problems, code="APPLICATION_INVALID",
                                  message="申报信息有误，请按列出的问题逐项修改")
             app_id = str(uuid.uuid4())
-            tx.session.execute(m.applications.insert().values(
-                id=app_id, season=season.id, applicant_id=principal.sub, unit_id=reviewing,
-                own_unit_id=own_unit, series=body["series"], specialty=body.get("specialty") or "",
-                level=body["level"], category=body["category"], status="draft",
-                sections=records.sealed_sections(body["sections"]),
-                applicant=principal.contact(), submission_count=0, created_at=now,
-                updated_at=now, id_number_sealed=pii.seal(id_number), person_hash=person_hash,
-                aid=body.get("aid"), entrusted=body.get("entrusted")))
+            with _one_active_application():
+                tx.session.execute(m.applications.insert().values(
+                    id=app_id, season=season.id, applicant_id=principal.sub, unit_id=reviewing,
+                    own_unit_id=own_unit, series=body["series"],
+                    specialty=body.get("specialty") or "", level=body["level"],
+                    category=body["category"], status="draft",
+                    sections=records.sealed_sections(body["sections"]),
+                    applicant=principal.contact(), submission_count=0, created_at=now,
+                    updated_at=now, id_number_sealed=pii.seal(id_number),
+                    person_hash=person_hash, aid=body.get("aid"),
+                    entrusted=body.get("entrusted")))
             self._history(tx, app_id, principal.sub, "created")
             view = self._load_view(tx.session, app_id, principal)
         return json_response(view, status=201, headers={"Location": f"/applications/{app_id}"})
+
+    @http("GET", "/applications")
+    @endpoint
+    def list_applications(self, request):
+        """An applicant's own applications; a unit reviewer's unit's (the unit that reviews
+        first); an admin's all. Newest first, at most 200; `?season=` narrows."""
+        principal = self._principal(request)
+        auth.require(principal, "applicant", "unit_reviewer", "admin")
+        q = select(m.applications).order_by(m.applications.c.created_at.desc()).limit(200)
+        if principal.role == "applicant":
+            q = q.where(m.applications.c.applicant_id == principal.sub)
+        elif principal.role == "unit_reviewer":
+            if not principal.org:
+                raise Refusal("FORBIDDEN", "登录凭据中缺少所在单位（org）", status=403)
+            q = q.where(m.applications.c.unit_id == principal.org)
+        season = request.args.get("season")
+        if season:
+            if not season.isprintable():
+                raise Refusal("VALUE_NOT_ALLOWED", "评审年度标识无效", status=422, field="season")
+            q = q.where(m.applications.c.season == season[:20])
+        with self.db.session() as session:
+            rows = session.execute(q).all()
+        return json_response([records.summary(r) for r in rows])
 
     @http("GET", "/applications/<string:application_id>")
     @endpoint
@@ -296,16 +346,17 @@ class IntakeService(IntakeBase, StaffEndpoints, NotificationEndpoints, VerifyEnd
             own_unit = basic.get("unit_id") if isinstance(basic.get("unit_id"), str) \
                 else app.own_unit_id
             now = self.clock()
-            tx.session.execute(update(m.applications).where(
-                m.applications.c.id == app.id).values(
-                series=merged["series"], specialty=merged.get("specialty") or "",
-                level=merged["level"], category=merged["category"],
-                aid=merged.get("aid"), entrusted=merged.get("entrusted"),
-                own_unit_id=own_unit, unit_id=records.reviewing_unit(merged, own_unit),
-                sections=records.sealed_sections(merged["sections"]),
-                id_number_sealed=pii.seal(id_number) if isinstance(id_number, str)
-                and id_number_error(id_number) is None else app.id_number_sealed,
-                person_hash=person_hash, updated_at=now))
+            with _one_active_application():
+                tx.session.execute(update(m.applications).where(
+                    m.applications.c.id == app.id).values(
+                    series=merged["series"], specialty=merged.get("specialty") or "",
+                    level=merged["level"], category=merged["category"],
+                    aid=merged.get("aid"), entrusted=merged.get("entrusted"),
+                    own_unit_id=own_unit, unit_id=records.reviewing_unit(merged, own_unit),
+                    sections=records.sealed_sections(merged["sections"]),
+                    id_number_sealed=pii.seal(id_number) if isinstance(id_number, str)
+                    and id_number_error(id_number) is None else app.id_number_sealed,
+                    person_hash=person_hash, updated_at=now))
             self._history(tx, app.id, principal.sub, "edited",
                           fields=sorted(records.changed_paths(patch)))
             view = self._load_view(tx.session, app.id, principal)
@@ -415,7 +466,7 @@ class IntakeService(IntakeBase, StaffEndpoints, NotificationEndpoints, VerifyEnd
     def _version(self, session, application_id, version: int):
         row = session.execute(select(m.versions).where(
             m.versions.c.application_id == application_id,
-            m.versions.c.version == version)).first()
+            m.versions.c.version == version)).first() if 0 < version < 2 ** 31 else None
         if row is None:
             raise Refusal("VERSION_NOT_FOUND", f"没有第 {version} 版", status=404,
                           field="version")
@@ -454,6 +505,9 @@ class IntakeService(IntakeBase, StaffEndpoints, NotificationEndpoints, VerifyEnd
         """The attachment a new upload replaces (`?replaces=<id>`), if any."""
         if not replaces:
             return None
+        if not is_id(replaces):
+            raise Refusal("REPLACED_ATTACHMENT_UNKNOWN", "要替换的附件不存在或已被替换",
+                          status=422, field="replaces")
         old = session.execute(select(m.attachments).where(
             m.attachments.c.id == replaces, m.attachments.c.application_id == app_id)).first()
         if old is None or old.superseded_by or (old.section, old.kind) != (section, kind):
@@ -549,7 +603,8 @@ class IntakeService(IntakeBase, StaffEndpoints, NotificationEndpoints, VerifyEnd
             app = self._editable(tx.session, principal, application_id)
             att = tx.session.execute(select(m.attachments).where(
                 m.attachments.c.id == attachment_id,
-                m.attachments.c.application_id == app.id)).first()
+                m.attachments.c.application_id == app.id)).first() if is_id(attachment_id) \
+                else None
             if att is None:
                 raise Refusal("NOT_FOUND", "附件不存在", status=404)
             if att.status != "awaiting_upload":
@@ -605,14 +660,15 @@ class IntakeService(IntakeBase, StaffEndpoints, NotificationEndpoints, VerifyEnd
         with self.db.consume(payload, "documents.document_rendered") as tx:
             if tx is None:
                 return
+            revision = payload.get("revision") or 0  # absent from events sent before it existed
             tx.session.execute(m.documents.insert().values(
                 id=payload["document_id"], application_id=payload["application_id"],
-                version=payload["version"], kind=payload["kind"],
+                version=payload["version"], kind=payload["kind"], revision=revision,
                 object_key=payload["object_key"], fingerprint=payload["fingerprint"],
                 verification_code=payload["verification_code"], pages=payload["pages"],
                 created_at=self.clock()))
             self._history(tx, payload["application_id"], "documents", "document_rendered",
-                          version=payload["version"], kind=payload["kind"])
+                          version=payload["version"], kind=payload["kind"], revision=revision)
 
     @subscribe(events.TASK_OPENED)
     def on_task_opened(self, payload):
@@ -735,9 +791,3 @@ class IntakeService(IntakeBase, StaffEndpoints, NotificationEndpoints, VerifyEnd
                     m.applications.c.id == payload["application_id"])).first():
                 self._history(tx, payload["application_id"], "review", "sanction_imposed",
                               subject=subject, until=payload["until"])
-
-
-def attachment_view(a) -> dict:  # kept for importers of the foundation's name
-    return records.attachment_view(a)
-
-

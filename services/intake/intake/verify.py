@@ -8,11 +8,17 @@ application number, page count, fingerprint, and the applicant's name **masked**
 personal data leaves through this door).
 
 How a false printout fails:
+* a list printed on request (D-4: publicity notice, delivery list, results list) is not an
+  application's document: documents keeps its code and intake asks it (``printed_list``); the
+  answer names the list's kind, organisation and season;
 * a made-up code → 404 ``DOCUMENT_UNKNOWN`` (codes are HMACs of the application, version and
   kind under documents' secret: 50 bits, not guessable; the rate limit makes trying expensive);
 * a QR code regenerated for edited content, or copied from another version's pages, carries a
   fingerprint prefix the stored document does not have → 409 ``DOCUMENT_ALTERED`` (the
   fingerprint hashes what the document says, `documents.render.content_fingerprint`);
+* a genuine printout that is no longer the newest answers ``superseded: true``: a later
+  submission has its own document (``latest_version``), or the 评审表 of the same version was
+  rendered again with an opinion recorded since (``latest_revision``);
 * a printout whose text was edited around an intact QR code shows a name, application number,
   version or page count that differ from the answer; the committee compares (and may open the
   stored PDF through the authenticated application view).
@@ -34,6 +40,7 @@ from nameko.web.handlers import http
 from sqlalchemy import func, select
 
 from contracts.errors import Refusal
+from contracts.people import application_number, mask_name
 from intake import models as m
 from intake.web import endpoint, json_response, problem
 
@@ -43,6 +50,9 @@ KIND_NAMES = {
     "evaluation_form": "专业技术职务任职资格评审表",
     "guarantee": "专业技术资格评审材料真实性保证书",
     "exemption_form": "继续教育免试审批表",
+    "publicity_notice": "单位公示（公示结果）",
+    "delivery_list": "纸质评审材料报送清单",
+    "results_list": "评审通过人员名单",
 }
 
 
@@ -59,17 +69,8 @@ def normalise_code(raw: str) -> str:
     return code
 
 
-def mask_name(name: str) -> str:
-    """"张三丰" -> "张**": the surname stays, one star per hidden character."""
-    name = (name or "").strip()
-    if len(name) <= 1:
-        return "*" * len(name)
-    return name[0] + "*" * (len(name) - 1)
 
 
-def application_number(application_id: str) -> str:
-    """As documents prints it on every page (documents.duplicates.application_number)."""
-    return application_id[:8].upper()
 
 
 class TokenBuckets:
@@ -113,6 +114,21 @@ class VerifyRateLimit(DependencyProvider):
 class VerifyEndpoints:
     verify_rate = VerifyRateLimit()
 
+    def _verify_list(self, code: str, prefix: str | None):
+        """A unit's publicity notice, delivery list or a results list (D-4): documents printed
+        it and keeps its code (`self.documents`, declared with the staff endpoints)."""
+        printed = self.documents.printed_list(code)  # DOCUMENT_UNKNOWN (404) when it never was
+        if prefix is not None and not hmac.compare_digest(printed["fingerprint"][:16], prefix):
+            raise Refusal("DOCUMENT_ALTERED", "二维码与系统存档的文件不符，该纸质文件可能被改动，不能作为有效文件",
+                          status=409, field="fp")
+        return json_response({
+            "genuine": True, "verification_code": code, "kind": printed["kind"],
+            "kind_name": KIND_NAMES.get(printed["kind"], printed["kind"]),
+            "org_id": printed["org_id"], "season": printed["season"],
+            "fingerprint": printed["fingerprint"], "pages": printed["pages"],
+            "rendered_at": printed["rendered_at"], "superseded": False,
+        }, headers={"Cache-Control": "no-store"})
+
     @http("GET", "/verify/<string:code>")
     @endpoint
     def verify_document(self, request, code):
@@ -130,9 +146,8 @@ class VerifyEndpoints:
         with self.db.session() as session:
             doc = session.execute(select(m.documents).where(
                 m.documents.c.verification_code == code)).first()
-            if doc is None:
-                raise Refusal("DOCUMENT_UNKNOWN", "系统中没有此验证码对应的文件，该文件不是本系统出具的有效文件",
-                              status=404, field="code")
+            if doc is None:  # perhaps a list printed on request (D-4): documents keeps those
+                return self._verify_list(code, prefix)
             if prefix is not None and not hmac.compare_digest(doc.fingerprint[:16], prefix):
                 raise Refusal("DOCUMENT_ALTERED", "二维码与系统存档的文件不符，该纸质文件可能被改动，不能作为有效文件",
                               status=409, field="fp")
@@ -141,15 +156,20 @@ class VerifyEndpoints:
             snapshot = session.execute(select(m.versions.c.snapshot).where(
                 m.versions.c.application_id == doc.application_id,
                 m.versions.c.version == doc.version)).scalar()
-            latest = session.execute(select(func.max(m.documents.c.version)).where(
-                m.documents.c.application_id == doc.application_id,
-                m.documents.c.kind == doc.kind)).scalar()
+            d = m.documents.c
+            latest = session.execute(select(func.max(d.version)).where(
+                d.application_id == doc.application_id, d.kind == doc.kind)).scalar()
+            latest_revision = session.execute(select(func.max(d.revision)).where(
+                d.application_id == doc.application_id, d.kind == doc.kind,
+                d.version == doc.version)).scalar()
         basic = ((snapshot or {}).get("sections") or {}).get("basic") or {}
         name = basic.get("name") or (app.applicant or {}).get("name") or ""
         return json_response({
             "genuine": True, "verification_code": code, "kind": doc.kind,
             "kind_name": KIND_NAMES.get(doc.kind, doc.kind), "version": doc.version,
-            "latest_version": latest, "superseded": latest > doc.version,
+            "revision": doc.revision, "latest_version": latest,
+            "latest_revision": latest_revision,
+            "superseded": latest > doc.version or latest_revision > doc.revision,
             "season": app.season, "application_no": application_number(doc.application_id),
             "applicant_name_masked": mask_name(name), "fingerprint": doc.fingerprint,
             "pages": doc.pages, "rendered_at": doc.created_at,

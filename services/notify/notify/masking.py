@@ -34,12 +34,6 @@ def mask_email(email: str) -> str:
     return f"{local[:1]}***@{domain}"
 
 
-def mask_name(name: str) -> str:
-    """"张三丰" -> "张**": the surname stays, one star per hidden character."""
-    name = (name or "").strip()
-    if len(name) <= 1:
-        return "*" * len(name)
-    return name[0] + "*" * (len(name) - 1)
 
 
 def mask_text(text: str) -> str:

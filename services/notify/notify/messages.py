@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from contracts.people import application_number
+
 # China Standard Time has no daylight saving: a fixed offset is exact (and needs no tzdata).
 CST = timezone(timedelta(hours=8), "CST")
 
@@ -17,7 +19,9 @@ STEP_NAMES = {"unit": "单位审核", "department": "主管部门审核", "commi
 DECISIONS = {"recommended": "同意推荐", "forwarded": "同意上报", "accepted": "形式审查通过",
              "refused": "未通过"}
 RESULTS = {"passed": "通过", "failed": "未通过"}
-PUBLICITY_OUTCOMES = {"no_objection": "无异议", "objection_upheld": "收到异议，不予推荐"}
+# Every outcome of contracts.events.PUBLICITY_OUTCOMES, as the applicant reads it.
+PUBLICITY_OUTCOMES = {"no_objection": "无异议", "objection_upheld": "收到异议，不予推荐",
+                      "returned": "申报材料被退回修改，本次公示终止"}
 # R-1.1: what each level code is called (the event carries the code only).
 LEVEL_NAMES = {
     "senior_engineer": "高级工程师", "engineer": "工程师", "assistant_engineer": "助理工程师",
@@ -43,9 +47,6 @@ def template_name(template: str) -> str:
     return template.split(":", 1)[0]
 
 
-def application_ref(application_id: str) -> str:
-    """The short reference people quote on the phone (first 8 characters, upper case)."""
-    return (application_id or "")[:8].upper()
 
 
 def local_time(value: str | datetime) -> str:
@@ -86,7 +87,7 @@ def step_name(step) -> str:
 
 def _applicant(contact: Mapping, application_id: str, portal_url: str) -> dict:
     return {"applicant_name": contact.get("name") or "申报人",
-            "application_ref": application_ref(application_id), "portal_url": portal_url}
+            "application_ref": application_number(application_id), "portal_url": portal_url}
 
 
 def received(payload: Mapping, contact: Mapping, portal_url: str) -> Notice:
@@ -107,7 +108,7 @@ def withdrawn(payload: Mapping, contact: Mapping, portal_url: str) -> Notice:
 def task_opened(payload: Mapping, portal_url: str) -> list[Notice]:
     """R-4.1, R-4.3: each reviewer of the step is told the application reached them."""
     base = {"season": payload["season"],
-            "application_ref": application_ref(payload["application_id"]),
+            "application_ref": application_number(payload["application_id"]),
             "org_name": payload["org_name"], "step_name": step_name(payload["step"]),
             "portal_url": portal_url}
     return [Notice("task_opened", r["person_id"], {**base, "reviewer_name": r.get("name") or "审核人"})
@@ -193,7 +194,7 @@ def abandoned(payload: Mapping, contact: Mapping) -> Notice:
     """R-4.5: no supplement by the deadline: counted as abandoned (视为放弃申报)."""
     return Notice("abandoned", contact["person_id"], {
         "applicant_name": contact.get("name") or "申报人", "season": payload["season"],
-        "application_ref": application_ref(payload["application_id"]),
+        "application_ref": application_number(payload["application_id"]),
         "deadline": local_time(payload["deadline"])})
 
 

@@ -4,7 +4,7 @@ returned over RPC. No rules here: they are in `review.rules`."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, text, update
@@ -85,10 +85,6 @@ def committee_row(session, committee_id):
     if not committee_id:
         return None
     return session.execute(select(m.committees).where(m.committees.c.id == committee_id)).first()
-
-
-def committee_view(row) -> dict:
-    return {"id": row.id, "name": row.name, "members": row.members, "scope": row.scope}
 
 
 # ---- audit (R-4.1) -----------------------------------------------------------------------------
@@ -190,5 +186,4 @@ def app_view(session, application_id: str) -> dict:
 
 
 __all__ = ["Settings", "settings", "calendar", "reviewer_of", "load_registry", "append_audit",
-           "audit_entries", "abandon_expired", "app_view", "committee_row", "committee_view",
-           "timedelta"]
+           "audit_entries", "abandon_expired", "app_view", "committee_row"]

@@ -253,3 +253,52 @@ def test_layout_is_read_from_the_override_directory(tmp_path, monkeypatch):
 def test_missing_font_is_a_clear_error(tmp_path):
     with pytest.raises(fonts.CjkFontUnavailable, match="TITLES_CJK_FONT"):
         fonts.cjk_font_path({"TITLES_CJK_FONT": str(tmp_path / "absent.ttc")})
+
+
+def test_r4_2_each_box_prints_only_its_own_levels_opinion():
+    form = copy.deepcopy(SAMPLE_FORM)
+    form["opinions"] = [
+        {"level": "unit", "reviewer": "刘红", "date": "2019-10-28",
+         "text": "本单位已对提供的申报材料逐一审核，真实准确，同意推荐"},
+        {"level": "department", "reviewer": "马军", "date": "2019-10-29", "text": "同意，逐级上报"},
+        {"level": "committee", "reviewer": "王芳", "date": "2019-11-02",
+         "text": "形式审查：形式审查合格，予以受理"}]
+    text = "".join(page_texts(render_evaluation_form(form, photo_jpeg=None,
+                                                     meta=meta_for()).pdf)).replace("\n", "")
+    unit = text.index("十、单位推荐意见")
+    committee = text.index("十一、评审审批意见")
+    assert unit < text.index("已在系统记录（刘红 2019-10-28）：本单位已对提供的申报材料逐一审核，"
+                             "真实准确，同意推荐") \
+        < text.index("已在系统记录（马军 2019-10-29）：同意，逐级上报") < committee \
+        < text.index("已在系统记录（王芳 2019-11-02）：形式审查：形式审查合格")
+
+
+def test_a_revision_gets_its_own_code_and_revision_0_keeps_the_old_one():
+    base = verification_code(SECRET, "app-42", 1, "evaluation_form")
+    assert verification_code(SECRET, "app-42", 1, "evaluation_form", 0) == base
+    revised = {verification_code(SECRET, "app-42", 1, "evaluation_form", r) for r in (1, 2, 3)}
+    assert len(revised) == 3 and base not in revised
+
+
+def test_an_added_opinion_changes_the_fingerprint_and_the_same_opinions_do_not():
+    form = copy.deepcopy(SAMPLE_FORM)
+    form["opinions"] = [{"level": "unit", "reviewer": "刘红", "date": "2019-10-28", "text": "同意"}]
+    a = render_evaluation_form(form, photo_jpeg=None, meta=meta_for())
+    b = render_evaluation_form(copy.deepcopy(form), photo_jpeg=None, meta=meta_for())
+    plain = render_evaluation_form(SAMPLE_FORM, photo_jpeg=None, meta=meta_for())
+    assert a.fingerprint == b.fingerprint and a.pdf == b.pdf
+    assert a.fingerprint != plain.fingerprint
+
+
+def test_d2_d3_the_annexes_are_pre_filled_from_the_form():
+    guarantee = render_guarantee({k: SAMPLE_FORM[k] for k in ("basic", "application",
+                                                              "qualification")},
+                                 meta=meta_for(kind="guarantee"))
+    text = "".join(page_texts(guarantee.pdf)).replace("\n", "")
+    assert "真实性保证书" in text and "阿依古丽·买买提" in text and "高级工程师" in text
+    exemption = render_exemption_form(
+        {k: SAMPLE_FORM[k] for k in ("basic", "application", "qualification")}
+        | {"exemption": {"category": "驻村管寺", "period": "2019年度", "post": "无", "proof": "见附件"}},
+        meta=meta_for(kind="exemption_form"))
+    text = "".join(page_texts(exemption.pdf)).replace("\n", "")
+    assert "继续教育免试审批表" in text and "驻村管寺" in text and "2019年度" in text

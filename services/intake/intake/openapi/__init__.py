@@ -7,6 +7,7 @@ verification). A unit test keeps the merged document and the served routes in st
 from __future__ import annotations
 
 import functools
+import re
 from importlib import resources
 
 import yaml
@@ -31,3 +32,17 @@ def _merge(into: dict, extra: dict, source: str) -> None:
     if clash:
         raise ValueError(f"{source} redefines {', '.join(sorted(clash))}")
     into.update(extra)
+
+
+@functools.cache
+def _templates() -> list[tuple[re.Pattern, frozenset[str]]]:
+    return [(re.compile("^" + re.sub(r"\\{\w+\\}", "[^/]+", re.escape(path)) + "$"),
+             frozenset(m.upper() for m in item if m in ("get", "put", "post", "patch", "delete")))
+            for path, item in document()["paths"].items()]
+
+
+def allowed_methods(path: str) -> frozenset[str]:
+    """The methods the API serves at `path` (none: no such route). The document is the map, and
+    a unit test keeps it equal to the served routes."""
+    return frozenset().union(*(methods for pattern, methods in _templates()
+                               if pattern.match(path)))

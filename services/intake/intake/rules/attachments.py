@@ -68,9 +68,18 @@ def _exempt(app: dict) -> bool:
 
 
 def _ce_certificates(app: dict, season: Season) -> list[AttachmentRequirement]:
-    if _exempt(app):
-        return []
+    """R-3.3 #7, R-3.4. The notice (六(一)) exempts only *that year's* (当年) continuing
+    education, specialty and public subjects: an exempt applicant still brings the public-subject
+    certificates of the earlier years (2014–2018 in 2019). DOMAIN.md R-3.3 #7 reads as if the
+    exemption replaced every certificate; the notice wins (README, "Notes on the rules")."""
     sp, pub = season.ce_specialty_years, season.ce_public_years
+    if _exempt(app):
+        this_year = sp.last
+        last = min(pub.last, this_year - 1)
+        if last < pub.first:
+            return []
+        return [AttachmentRequirement("continuing_education", "public_certificate",
+                                      f"{_years_zh(pub.first, last)}公需科目继续教育合格证书")]
     return [AttachmentRequirement("continuing_education", "specialty_certificate",
                                   f"{_years_zh(sp.first, sp.last)}专业科目继续教育合格证书"),
             AttachmentRequirement("continuing_education", "public_certificate",

@@ -65,9 +65,15 @@ def test_r3_3_continuing_education_certificates_name_the_season_years(app):
                       "public_certificate": "2014年—2019年公需科目继续教育合格证书"}
 
 
-def test_r3_4_exempt_applicant_brings_annex_2_and_proof_instead_of_certificates(app):
+def test_r3_4_exempt_applicant_brings_annex_2_and_proof_and_the_earlier_public_subjects(app):
+    """The notice exempts from *that year's* (当年) continuing education only: the public-subject
+    certificates of 2014–2018 are still owed; the 2019 specialty and public ones are not."""
     app["sections"]["continuing_education"] = {"exempt": True, "exemption_category": "fanghuiju"}
-    assert kinds(app, "continuing_education") == {"exemption_form": 1, "exemption_proof": 1}
+    assert kinds(app, "continuing_education") == {"exemption_form": 1, "exemption_proof": 1,
+                                                  "public_certificate": 1}
+    label = next(r.label_zh for r in required_attachments(app, SEASON)
+                 if r.kind == "public_certificate")
+    assert label.startswith("2014年—2018年")
 
 
 def test_r3_3_three_assessment_forms(app):

@@ -1,5 +1,5 @@
 """ID numbers (居民身份证号码, GB 11643): check character and birth date (R-3.1)."""
-from datetime import date, timedelta
+from datetime import date
 
 from hypothesis import given, strategies as st
 

@@ -21,6 +21,9 @@ from intake import models as m
 from intake.service import IntakeService
 from plumbing.config import ROOT
 from tests.support import applications as apps
+from contracts.errors import Refusal
+from plumbing.rpc import RpcTimeout
+from tests.support.clock import SettableClock
 from tests.support.stores import sqlite_store
 
 KEY = "unit-test-secret-at-least-32-bytes-long!"
@@ -30,16 +33,9 @@ CONFIG = {"JWT_KEY": KEY, "JWT_ALGORITHMS": "HS256", "JWT_AUDIENCE": "titles",
 UNIT = apps.UNIT
 
 
-class Clock:
-    now = datetime(2019, 10, 15, 2, 0, tzinfo=timezone.utc)  # inside R-2.1's window
-
-    def __call__(self):
-        return self.now
-
-
 @pytest.fixture
 def clock():
-    return Clock()
+    return SettableClock(datetime(2019, 10, 15, 2, 0, tzinfo=timezone.utc))  # inside R-2.1
 
 
 @pytest.fixture
@@ -357,6 +353,19 @@ def test_staff_scope_is_asked_of_review_for_department_committee_and_expert(serv
                 token("u", "unit_reviewer", "unit-other"), None, view["id"])[0] == 404
 
 
+def test_staff_scope_when_review_is_silent_answers_504_and_when_it_refuses_404(service):
+    view = create(service)
+    service.review.visible.side_effect = RpcTimeout("UPSTREAM_TIMEOUT", "review 未响应",
+                                                    status=504)
+    status, body = call(service, "get_application", "GET", "/x",
+                        token("d", "department_reviewer", "dept-urumqi"), None, view["id"])
+    assert (status, body["code"]) == (504, "UPSTREAM_TIMEOUT")
+    service.review.visible.side_effect = Refusal("ORG_UNKNOWN", "未知机构")
+    status, body = call(service, "get_application", "GET", "/x",
+                        token("d", "department_reviewer", "dept-nowhere"), None, view["id"])
+    assert (status, body["code"]) == (404, "NOT_FOUND")
+
+
 # ---- admin -------------------------------------------------------------------------------------
 
 def test_a_wrong_season_file_is_refused_with_every_error(service):
@@ -382,3 +391,66 @@ def test_copy_of_body_is_untouched_by_create(service):
     before = copy.deepcopy(body)
     create(service, body)
     assert body == before
+
+
+def test_the_database_refuses_a_second_active_application_that_slipped_past_the_check(service):
+    """Two creations at once both find no active application; the partial unique index
+    (migration 0003) lets one through and the other is refused as APPLICATION_EXISTS."""
+    body = apps.body(UNIT)
+    create(service, body)
+    service._active_applications = lambda *args, **kwargs: 0  # the race: the check saw nothing
+    status, problem = call(service, "create_application", "POST", "/applications",
+                           token("p-2"), body)
+    assert (status, problem["code"]) == (422, "APPLICATION_EXISTS")
+    with service.db.session() as s:
+        assert len(s.execute(select(m.applications)).all()) == 1
+
+
+def test_lists_show_each_caller_its_own_scope(service):
+    mine = create(service, sub="p-1")
+    create(service, apps.body("unit-changji-textile"), sub="p-2")
+    assert [a["id"] for a in call(service, "list_applications", "GET", "/x", token("p-1"))[1]] \
+        == [mine["id"]]
+    unit = call(service, "list_applications", "GET", "/x", token("u", "unit_reviewer"))[1]
+    assert [a["id"] for a in unit] == [mine["id"]] and "sections" not in unit[0]
+    assert len(call(service, "list_applications", "GET", "/x", token("a", "admin", None))[1]) == 2
+    assert call(service, "list_applications", "GET", "/x", token("e", "expert", "c"))[0] == 403
+
+
+def test_versions_and_their_diff_for_the_owner_and_a_missing_version(service, clock):
+    app = submitted(service, clock)
+    service.on_application_returned(returned(app["id"]))
+    call(service, "patch_application", "PATCH", "/x", token(),
+         {"sections": {"other": {"remarks": "补充说明"}}}, app["id"])
+    assert call(service, "submit", "POST", "/x", token(), None, app["id"])[0] == 202
+    status, diff = call(service, "diff", "GET", "/x", token(), None, app["id"], 1, 2)
+    assert status == 200
+    assert {"field": "sections.other.remarks", "before": "无", "after": "补充说明"} in diff["changes"]
+    for missing in (3, 0, 10 ** 30):
+        status, problem = call(service, "get_version", "GET", "/x", token(), None, app["id"],
+                               missing)
+        assert (status, problem["code"]) == (404, "VERSION_NOT_FOUND")
+
+
+def test_a_2020_like_season_works_with_no_code_change(service, clock):
+    """Issue #3: next year's notice is a new season file: its window, years and levels apply."""
+    from contracts.season import load_season
+    from intake.application_schema import example_application
+
+    text = (ROOT / "seasons" / "2020-example.yaml").read_text("utf-8")
+    assert call(service, "put_season", "PUT", "/x", token("a", "admin", None), None,
+                "2020-example", data=text.encode())[0] == 200
+    season = load_season(text)
+    body = example_application(season)
+    body["sections"]["basic"]["id_number"] = apps.id_number()
+    body.update(series="economics", specialty="commercial_economics", level="economist")
+    view = create(service, body)  # 经济师 opens in the example season only
+    assert view["seniority"]["cut_off"] == "2020-12-31"
+    forms = next(r for r in view["required_attachments"] if r["kind"] == "assessment_form")
+    assert forms["min_count"] == 3 and "2017年—2019年" in forms["label_zh"]
+    accept_all_attachments(service, view["id"], body, clock)  # same kinds and counts in 2020
+    status, problem = call(service, "submit", "POST", "/x", token(), None, view["id"])
+    assert (status, problem["code"]) == (422, "WINDOW_CLOSED")  # still 2019-10-15
+    clock.now = datetime(2020, 9, 20, 2, 0, tzinfo=timezone.utc)
+    status, done = call(service, "submit", "POST", "/x", token(), None, view["id"])
+    assert status == 202, done

@@ -3,7 +3,8 @@ per-client rate limit."""
 import pytest
 
 from contracts.errors import Refusal
-from intake.verify import TokenBuckets, mask_name, normalise_code
+from contracts.people import mask_name
+from intake.verify import TokenBuckets, normalise_code
 
 
 @pytest.mark.parametrize("raw, code", [("AB3CD-EF4GH", "AB3CD-EF4GH"), ("ab3cd-ef4gh", "AB3CD-EF4GH"),

@@ -3,7 +3,8 @@ import logging
 
 import pytest
 
-from notify.masking import MaskingFilter, mask_email, mask_name, mask_phone, mask_text
+from contracts.people import mask_name
+from notify.masking import MaskingFilter, mask_email, mask_phone, mask_text
 
 
 @pytest.mark.parametrize("raw, masked", [

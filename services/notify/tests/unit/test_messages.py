@@ -111,3 +111,8 @@ def test_the_returning_organisation_is_named_when_its_task_told_notify_its_name(
     notice = messages.returned(payload, APPLICANT, "", {"committee-textile": "纺织专业评审委员会"})
     assert "经纺织专业评审委员会审核被退回" in rendered(notice).body
     assert messages.returned(payload, APPLICANT, "").variables["returned_by"] == "评委会"
+
+
+def test_every_publicity_outcome_review_can_send_reads_in_chinese():
+    assert set(messages.PUBLICITY_OUTCOMES) == set(events.PUBLICITY_OUTCOMES)
+    assert all(not text.isascii() for text in messages.PUBLICITY_OUTCOMES.values())

@@ -12,6 +12,7 @@ from contracts import events, rpc as rpc_contract
 from plumbing.config import ROOT
 from review import models as m
 from review.service import ReviewService
+from tests.support.clock import SettableClock
 from tests.support.stores import sqlite_store
 
 OPINION = "本单位已对提供的申报材料逐一审核，真实准确，同意推荐"
@@ -19,17 +20,9 @@ UNIT = "unit-urumqi-machinery"
 START = datetime(2019, 10, 15, 2, 0, tzinfo=timezone.utc)  # Tuesday 10:00 in Urumqi season time
 
 
-class Clock:
-    def __init__(self):
-        self.now = START
-
-    def __call__(self):
-        return self.now
-
-
 @pytest.fixture
 def clock():
-    return Clock()
+    return SettableClock(START)
 
 
 @pytest.fixture
@@ -273,3 +266,210 @@ def test_lists_for_spreadsheets(service, clock):
     assert [(t["step"], t["status"]) for t in tasks] == [("unit", "open")]
     assert service.export_list("results", "eng_textile") == []
     assert refused(service.export_list("ballots"))["code"] == "LIST_KIND_UNKNOWN"
+
+
+def test_return_while_the_unit_publicity_runs_closes_it_and_the_resubmission_posts_anew(
+        service, clock):
+    """R-4.2: a return at the unit step ends the running publicity (outcome `returned`,
+    audited, `publicity_closed` sent); the resubmission gets a new 5-working-day publicity and
+    the recommendation waits for that one, not the old one."""
+    submit(service)
+    first = service.open_publicity(UNIT_R, "a-1")
+    clock.now = START + timedelta(days=1)  # Wednesday 10-16: the publicity still runs
+    ret = service.return_application(UNIT_R, "a-1", [{"message": "补充业绩证明"}])
+    assert ret["step"] == "unit"
+    view = service.application(UNIT_R, "a-1")
+    assert [(p["id"], p["outcome"]) for p in view["publicities"]] == [(first["id"], "returned")]
+    assert view["publicities"][0]["closed_at"] is not None
+    closed = [p for t, p in outbox(service) if t == "publicity_closed"]
+    assert [(p["outcome"], p["org_id"]) for p in closed] == [("returned", UNIT)]
+    entry = [e["entry"] for e in service.audit_log() if e["entry"]["action"] == "publicity_closed"]
+    assert entry and entry[0]["detail"]["publicity_id"] == first["id"]
+    submit(service, kind="resubmission", no=2, version=2)
+    second = service.open_publicity(UNIT_R, "a-1")
+    assert second["id"] != first["id"] and second["ends_on"] == "2019-10-23"  # opened Wed 10-16
+    clock.now = datetime(2019, 10, 22, 2, tzinfo=timezone.utc)  # the first would have ended
+    codes = [p["code"] for p in refused(service.recommend(UNIT_R, "a-1", OPINION))["problems"]]
+    assert codes == ["PUBLICITY_RUNNING"]
+    clock.now = datetime(2019, 10, 24, 2, tzinfo=timezone.utc)
+    assert service.recommend(UNIT_R, "a-1", OPINION)["next_step"] == "department"
+
+
+def test_a_supplement_answer_after_the_sweep_abandoned_is_recorded_not_lost(service, clock):
+    """R-4.5: the sweep abandoned the application; an answer consumed afterwards changes no
+    decision but is recorded: `answered_at` on the abandoned request and a
+    `late_supplement_ignored` audit entry; a redelivery records nothing more."""
+    submit(service)
+    to_committee(service, clock)
+    req = service.request_supplement(SEC, "a-1", ["补充考核表"])
+    clock.now += timedelta(hours=48, minutes=1)
+    service.sweep()
+    late = events.make(
+        events.APPLICATION_SUBMITTED, application_id="a-1", season="2019", version=2,
+        submission_no=1, kind="supplement", category="in_service", applicant_id="p-a-1",
+        unit_id=UNIT, series="engineering", level="senior_engineer", specialty="textile",
+        applicant={"person_id": "p-a-1"}, snapshot={})
+    sent_before = outbox(service)
+    service.on_application_submitted(late)
+    service.on_application_submitted(late)
+    view = service.application(SEC, "a-1")
+    assert view["status"] == "abandoned" and view["version"] == 1
+    [request] = view["supplement_requests"]
+    assert request["status"] == "abandoned"
+    assert datetime.fromisoformat(request["answered_at"]).replace(tzinfo=timezone.utc) \
+        == clock.now  # SQLite keeps no zone
+    entries = [e["entry"] for e in service.audit_log()
+               if e["entry"]["action"] == "late_supplement_ignored"]
+    assert len(entries) == 1
+    assert (entries[0]["subject"], entries[0]["actor"], entries[0]["detail"]["request_id"]) == (
+        "a-1", "p-a-1", req["id"])
+    assert outbox(service) == sent_before
+    assert service.verify_audit()["problems"] == []
+
+
+# ---- refusals change nothing (issue #4 "Bad input") ------------------------------------------
+
+def snapshot(service):
+    """Every row of every review table, the audit chain and the outbox included."""
+    with service.db.session() as s:
+        return {name: sorted(map(repr, s.execute(select(table)).all()))
+                for name, table in m.metadata.tables.items()}
+
+
+def assert_refused_without_change(service, call, code):
+    before = snapshot(service)
+    answer = refused(call())
+    assert answer["code"] == code, answer
+    after = snapshot(service)
+    assert after["audit"] == before["audit"] and after["outbox"] == before["outbox"]
+    assert after == before
+
+
+OTHER_UNIT = who("unit_reviewer", "unit-changji-textile", "P-U02")
+OTHER_DEPT = who("department_reviewer", "dept-changji", "P-D02")
+OTHER_SEC = who("committee_secretary", "eng_mechanical_electronic", "S-9")
+ADMIN = who("admin", None, "A-1")
+
+
+def test_a_reviewer_outside_the_scope_is_refused_and_nothing_changes(service, clock):
+    """§9, R-4.3: an organisation not on the route cannot see or decide; a role that is not the
+    step's cannot act at it; only an administrator sanctions or edits the calendar."""
+    submit(service)
+    service.open_publicity(UNIT_R, "a-1")
+    cases = [
+        (lambda: service.record_objection(OTHER_UNIT, "a-1", "异议"), "NOT_FOUND"),
+        (lambda: service.return_application(OTHER_DEPT, "a-1", ["缺"]), "NOT_FOUND"),
+        (lambda: service.accept(OTHER_SEC, "a-1"), "NOT_FOUND"),
+        (lambda: service.application(OTHER_UNIT, "a-1"), "NOT_FOUND"),
+        (lambda: service.record_objection(who("applicant", UNIT), "a-1", "异议"), "FORBIDDEN"),
+        (lambda: service.return_application(who("expert", UNIT), "a-1", ["缺"]), "FORBIDDEN"),
+        (lambda: service.impose_sanction(UNIT_R, "person", "伪造证书", "a-1"), "FORBIDDEN"),
+        (lambda: service.load_calendar(SEC, {"2019-10-12": False}), "FORBIDDEN"),
+        (lambda: service.paper_checklist(UNIT_R, "a-1"), "FORBIDDEN"),
+    ]
+    clock.now = START + timedelta(days=9)
+    cases.append((lambda: service.recommend(OTHER_UNIT, "a-1", OPINION), "NOT_FOUND"))
+    for call, code in cases:
+        assert_refused_without_change(service, call, code)
+
+
+def test_a_reviewer_not_at_their_step_is_refused_and_nothing_changes(service, clock):
+    """R-4.3: levels act in turn (逐级): the department and the committee wait for the unit,
+    the unit cannot forward as a department, and no level acts again once it decided."""
+    submit(service)
+    for call in (lambda: service.forward(DEPT_R, "a-1"),
+                 lambda: service.accept(SEC, "a-1"),
+                 lambda: service.request_supplement(SEC, "a-1", ["补充考核表"]),
+                 lambda: service.return_application(SEC, "a-1", ["缺"]),
+                 lambda: service.forward(UNIT_R, "a-1")):
+        assert_refused_without_change(service, call, "NOT_AT_YOUR_STEP")
+    to_committee(service, clock)
+    for call in (lambda: service.open_publicity(UNIT_R, "a-1"),
+                 lambda: service.return_application(UNIT_R, "a-1", ["缺"]),
+                 lambda: service.forward(DEPT_R, "a-1")):
+        assert_refused_without_change(service, call, "STEP_ALREADY_DECIDED")
+
+
+def test_acting_twice_is_refused_and_nothing_changes(service, clock):
+    """R-4.1: one decision per level and submission; one publicity; one resolution per
+    objection; one pending supplement request (R-4.5); one ballot per expert (N-8.3)."""
+    submit(service)
+    service.open_publicity(UNIT_R, "a-1")
+    assert_refused_without_change(service, lambda: service.open_publicity(UNIT_R, "a-1"),
+                                  "PUBLICITY_ALREADY_OPENED")
+    objection = service.record_objection(UNIT_R, "a-1", "业绩存疑")
+    service.resolve_objection(UNIT_R, "a-1", objection["id"], False, "经核查不属实")
+    assert_refused_without_change(
+        service, lambda: service.resolve_objection(UNIT_R, "a-1", objection["id"], True, "改判"),
+        "OBJECTION_ALREADY_RESOLVED")
+    clock.now = START + timedelta(days=9)
+    service.recommend(UNIT_R, "a-1", OPINION)
+    assert_refused_without_change(service, lambda: service.recommend(UNIT_R, "a-1", OPINION),
+                                  "STEP_ALREADY_DECIDED")
+    service.forward(DEPT_R, "a-1")
+    service.request_supplement(SEC, "a-1", ["补充考核表"])
+    assert_refused_without_change(
+        service, lambda: service.request_supplement(SEC, "a-1", ["再补"]), "SUPPLEMENT_PENDING")
+    submit(service, kind="supplement", no=1, version=2)
+    service.accept(SEC, "a-1")
+    assert_refused_without_change(service, lambda: service.accept(SEC, "a-1"),
+                                  "STEP_ALREADY_DECIDED")
+    experts = [f"E-FZ-{i:02d}" for i in range(1, 12)]
+    meeting = service.open_meeting(SEC, ["a-1"], experts)
+    e3 = who("expert", "eng_textile", "E-FZ-03")
+    outsider = who("expert", "eng_mechanical_electronic", "E-JD-03")  # another committee's
+    assert_refused_without_change(
+        service, lambda: service.cast_ballot(outsider, meeting["id"], "a-1", "for"),
+        "MEETING_NOT_FOUND")
+    assert_refused_without_change(
+        service, lambda: service.close_meeting(OTHER_SEC, meeting["id"]), "MEETING_NOT_FOUND")
+    service.cast_ballot(e3, meeting["id"], "a-1", "for")
+    assert_refused_without_change(
+        service, lambda: service.cast_ballot(e3, meeting["id"], "a-1", "against"),
+        "BALLOT_DUPLICATE")
+    service.close_meeting(SEC, meeting["id"])
+    assert_refused_without_change(service, lambda: service.close_meeting(SEC, meeting["id"]),
+                                  "MEETING_CLOSED")
+
+
+def test_acting_after_a_deadline_is_refused_and_nothing_changes(service, clock):
+    """R-4.5: nothing is decided on an application the sweep abandoned; R-2.2: no paper
+    delivery after the window."""
+    submit(service)
+    submit(service, app_id="a-2")
+    service.open_publicity(UNIT_R, "a-2")
+    to_committee(service, clock)
+    service.recommend(UNIT_R, "a-2", OPINION)
+    service.forward(DEPT_R, "a-2")
+    asked = clock.now
+    service.request_supplement(SEC, "a-1", ["补充考核表"])
+    clock.now = asked + timedelta(hours=48, minutes=1)
+    service.sweep()
+    for call in (lambda: service.accept(SEC, "a-1"),
+                 lambda: service.refuse(SEC, "a-1", "不符合条件"),
+                 lambda: service.return_application(SEC, "a-1", ["缺"]),
+                 lambda: service.request_supplement(SEC, "a-1", ["再补"])):
+        assert_refused_without_change(service, call, "APPLICATION_CLOSED")
+    service.accept(SEC, "a-2")
+    # a ballot after the meeting closed (BALLOT_LATE, N-8.3) compares a stored instant with
+    # now: SQLite keeps no zone, so that refusal is checked on PostgreSQL by the system test
+    clock.now = datetime(2019, 11, 21, 1, tzinfo=timezone.utc)  # 09:00 on 11-21, season time
+    assert_refused_without_change(
+        service, lambda: service.record_paper_delivery(SEC, UNIT, ["a-2"]),
+        "PAPER_DELIVERY_LATE")
+
+
+def test_withdrawal_stops_the_task_and_the_running_publicity(service, clock):
+    """The applicant withdrew during the unit publicity (R-4.2): the task ends `withdrawn`, the
+    publicity is closed `withdrawn`, the withdrawal is audited, and the unit can no longer act."""
+    submit(service)
+    service.open_publicity(UNIT_R, "a-1")
+    service.on_application_withdrawn(events.make(
+        events.APPLICATION_WITHDRAWN, application_id="a-1", season="2019", applicant_id="p-a-1"))
+    view = service.application(UNIT_R, "a-1")
+    assert view["status"] == "withdrawn"
+    assert [(t["status"], t["decision"]) for t in view["tasks"]] == [("done", "withdrawn")]
+    assert [p["outcome"] for p in view["publicities"]] == ["withdrawn"]
+    assert service.audit_log()[-1]["entry"]["action"] == "withdrawn"
+    assert_refused_without_change(service, lambda: service.record_objection(UNIT_R, "a-1", "异议"),
+                                  "APPLICATION_CLOSED")

@@ -1,0 +1,200 @@
+"""Administration and accountability: organisations, the season and the working calendar
+loaded (R-1.2, R-4.3, R-2.3), sanctions (取消参评资格, R-1.5), the audit chain (R-4.1) and the lists
+exported for spreadsheets (D-4).
+"""
+from __future__ import annotations
+
+import base64
+import uuid
+from datetime import date
+
+from nameko.rpc import rpc
+from sqlalchemy import select
+
+from contracts import events
+from contracts.errors import Problem, Refusal
+from contracts.season import load_season
+from plumbing.rpc import refusals_as_data
+from review import models as m
+from review import orgs as org_files
+from review.rules import audit as audit_rules
+from review.rules import publicity as publicity_rules
+from review.rules import sanctions as sanction_rules
+from review.store import append_audit, audit_entries, reviewer_of, settings
+
+
+class Administration:
+    """One area of `ReviewService` (review.service): see the module docstring."""
+
+    @rpc
+    @refusals_as_data
+    def load_organisations(self, text, filename: str = "organisations.yaml") -> dict:
+        """Replace organisations and committees (R-1.2, R-4.3, N-8.1) from YAML text, an XLSX
+        file as base64 (`filename` ends .xlsx) or CSV tables ({table: text}); every problem in
+        the file is listed at once."""
+        if isinstance(text, dict):
+            registry, problems = org_files.parse_csv(text)
+        elif filename.lower().endswith(".xlsx"):
+            registry, problems = org_files.parse_xlsx(base64.b64decode(text))
+        else:
+            registry, problems = org_files.parse_yaml(text)
+        if problems:
+            raise Refusal.of(problems, code="ORGANISATIONS_INVALID",
+                             message="组织机构文件有误，请按列出的问题逐项修改")
+        with self.db.transaction() as tx:
+            tx.session.execute(m.organisations.delete())
+            tx.session.execute(m.committees.delete())
+            for org in registry.organisations:
+                tx.session.execute(m.organisations.insert().values(
+                    id=org.id, name=org.name, kind=org.kind, parent_id=org.parent_id,
+                    outside_region=org.outside_region,
+                    reviewers=[{**vars(c), "channel": "email"} for c in org.reviewers]))
+            for c in registry.committees:
+                tx.session.execute(m.committees.insert().values(
+                    id=c.id, name=c.name, series=c.series, specialties=list(c.specialties),
+                    levels=list(c.levels), conditions_document=c.conditions_document,
+                    scope=c.scope, members=[vars(e) for e in c.members]))
+            append_audit(tx, self.clock(), {"sub": "admin", "role": "admin"},
+                         "organisations_loaded", filename,
+                         organisations=len(registry.organisations),
+                         committees=len(registry.committees))
+        return {"organisations": len(registry.organisations),
+                "committees": len(registry.committees)}
+
+    @rpc
+    @refusals_as_data
+    def load_season(self, text: str) -> dict:
+        """The season file (R-2.2 window, R-4.4 cap, R-4.5 hours, R-2.3 days, R-4.2 text)."""
+        season = load_season(text)
+        with self.db.transaction() as tx:
+            tx.session.execute(m.seasons.delete().where(m.seasons.c.id == season.id))
+            tx.session.execute(m.seasons.insert().values(id=season.id, document=text,
+                                                         loaded_at=self.clock()))
+        return {"season": season.id}
+
+    @rpc
+    @refusals_as_data
+    def load_calendar(self, principal: dict, days: dict) -> dict:
+        """R-2.3: an administrator's override table, {"2026-10-01": false, ...}."""
+        if principal.get("role") != "admin":
+            raise Refusal("FORBIDDEN", "只有管理员可以维护节假日和调休工作日", status=403)
+        parsed, problems = {}, []
+        for key, working in (days or {}).items():
+            try:
+                parsed[date.fromisoformat(key)] = bool(working)
+            except (TypeError, ValueError):
+                problems.append(Problem("CALENDAR_DATE_INVALID", f"日期“{key}”格式应为 YYYY-MM-DD",
+                                        f"days.{key}"))
+        if problems or not parsed:
+            raise Refusal.of(problems or [Problem("CALENDAR_EMPTY", "请至少录入一个日期", "days")])
+        with self.db.transaction() as tx:
+            for day, working in parsed.items():
+                tx.session.execute(m.calendar_overrides.delete().where(
+                    m.calendar_overrides.c.day == day))
+                tx.session.execute(m.calendar_overrides.insert().values(day=day, working=working))
+            append_audit(tx, self.clock(), principal, "calendar_loaded", "calendar",
+                         days={d.isoformat(): w for d, w in sorted(parsed.items())})
+        return {"days": len(parsed)}
+
+    @rpc
+    @refusals_as_data
+    def audit_log(self) -> list[dict]:
+        """R-4.1: every entry of the chain, oldest first, with its hash."""
+        with self.db.session() as session:
+            return audit_entries(session)
+
+    @rpc
+    @refusals_as_data
+    def verify_audit(self) -> dict:
+        """R-4.1: {"entries": n, "problems": [...]} — empty problems when the chain is intact."""
+        with self.db.session() as session:
+            entries = audit_entries(session)
+        problems = audit_rules.verify_chain([{**e["entry"], "hash": e["hash"]} for e in entries])
+        return {"entries": len(entries), "problems": [p.to_dict() for p in problems]}
+
+    @rpc
+    @refusals_as_data
+    def export_list(self, kind: str, org_id: str | None = None) -> list[dict]:
+        """Lists for offices that work in spreadsheets (D-4): `tasks` of an organisation,
+        `results` of a committee (R-6.1: who passed, with the tally), `paper` deliveries
+        (R-5.1) of a unit or all, `sanctions` (R-1.5). Flat rows of strings and numbers."""
+        with self.db.session() as session:
+            if kind == "tasks":
+                return [{k: v for k, v in t.items() if k != "reviewer"}
+                        | {"reviewer": (t["reviewer"] or {}).get("name")}
+                        for t in self.list_tasks(org_id)] if org_id else []
+            if kind == "results":
+                q = select(m.results, m.applications.c.applicant, m.applications.c.unit_id,
+                           m.applications.c.committee_id).join(
+                    m.applications, m.applications.c.id == m.results.c.application_id)
+                if org_id:
+                    q = q.where(m.applications.c.committee_id == org_id)
+                return [{"application_id": r.application_id,
+                         "name": (r.applicant or {}).get("name"), "unit_id": r.unit_id,
+                         "committee_id": r.committee_id, "members": r.members,
+                         "attending": r.attending, "votes_for": r.votes_for,
+                         "against": r.against, "abstain": r.abstain, "outcome": r.outcome,
+                         "stage": r.stage} for r in session.execute(q).all()]
+            if kind == "paper":
+                q = select(m.paper_deliveries)
+                if org_id:
+                    q = q.where(m.paper_deliveries.c.unit_id == org_id)
+                return [{"id": d.id, "season": d.season, "unit_id": d.unit_id,
+                         "delivered_at": d.delivered_at.isoformat(),
+                         "applications": len(d.applications),
+                         "received_by": (d.received_by or {}).get("name")}
+                        for d in session.execute(q.order_by(m.paper_deliveries.c.delivered_at))]
+            if kind == "sanctions":
+                return [{"id": x.id, "subject": x.subject, "subject_id": x.subject_id,
+                         "starts_on": x.imposed_on.isoformat(), "until": x.until.isoformat(),
+                         "reason": x.reason} for x in session.execute(select(m.sanctions))]
+        raise Refusal("LIST_KIND_UNKNOWN", "清单类型应为 tasks、results、paper 或 sanctions",
+                      field="kind")
+
+    @rpc
+    @refusals_as_data
+    def impose_sanction(self, principal: dict, subject: str, reason: str,
+                        application_id: str | None = None, subject_id: str | None = None) -> dict:
+        """R-1.5: fraud bars the unit for 3 years, the person for 5, from today."""
+        if principal.get("role") != "admin":
+            raise Refusal("FORBIDDEN", "只有管理员可以作出取消参评资格的处理", status=403)
+        try:
+            subject = sanction_rules.Subject(subject)
+        except ValueError:
+            raise Refusal("SANCTION_SUBJECT_INVALID", "处理对象应为 unit（单位）或 person（个人）",
+                          field="subject") from None
+        if not str(reason or "").strip():
+            raise Refusal("REASON_BLANK", "须写明弄虚作假等违规事实", field="reason")
+        with self.db.transaction() as tx:
+            app = None
+            if application_id:
+                app = tx.session.execute(select(m.applications).where(
+                    m.applications.c.id == application_id)).first()
+                if app is None:
+                    raise Refusal("NOT_FOUND", "申报不存在", status=404, field="application_id")
+            sid = subject_id or (app and (app.unit_id if subject is sanction_rules.Subject.UNIT
+                                          else app.applicant_id))
+            if not sid:
+                raise Refusal("SANCTION_SUBJECT_MISSING", "请指定被处理的单位或个人",
+                              field="subject_id")
+            now = self.clock()
+            conf = settings(tx.session, app.season if app else None)
+            sanction = sanction_rules.Sanction(subject, sid, publicity_rules.season_date(now),
+                                               reason)
+            until = sanction_rules.barred_until(sanction, conf.sanction_years)
+            sanction_id = str(uuid.uuid4())
+            tx.session.execute(m.sanctions.insert().values(
+                id=sanction_id, subject=subject.value, subject_id=sid,
+                application_id=app.id if app else None, imposed_on=sanction.imposed_on,
+                until=until, reason=reason, imposed_by=reviewer_of(principal)))
+            append_audit(tx, now, principal, "sanction_imposed", sid, kind=subject.value,
+                         sanction_id=sanction_id, until=until.isoformat(), reason=reason)
+            is_unit = subject is sanction_rules.Subject.UNIT
+            tx.emit(events.SANCTION_IMPOSED, sanction_id=sanction_id, subject=subject.value,
+                    application_id=app.id if app else None,
+                    applicant_id=None if is_unit else sid,
+                    unit_id=sid if is_unit else (app.unit_id if app else None),
+                    starts_on=sanction.imposed_on.isoformat(), until=until.isoformat(),
+                    reason=reason)
+        return {"id": sanction_id, "subject": subject.value, "subject_id": sid,
+                "starts_on": sanction.imposed_on.isoformat(), "until": until.isoformat()}
