@@ -26,7 +26,7 @@ def hammer(base: str, requests_fn, duration: float | None = None, clients: int =
     requests_fn(worker, i) -> (method, path, headers) until `duration` is over, or until it
     returns None."""
     u = urlparse(base)
-    lat, errors, statuses = [], [], {}
+    lat, statuses = [], {}
     lock = threading.Lock()
     stop_at = time.time() + duration if duration else None
 

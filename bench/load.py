@@ -11,7 +11,7 @@ import requests
 from tests.support import applications
 from tests.system.conftest import Api
 
-from .applicants import unique_body
+
 from .stack import UNIT
 
 
@@ -43,7 +43,7 @@ def prepare(base: str, n: int, tag: str, workers: int = 6, stack=None, stats=Non
     def one(i):
         api = api_of()
         token = applicant_token(api, i, tag)
-        body = applications.for_token(token, unique_body())
+        body = applications.for_token(token, applications.body())
         created = applications.create(api, token, body)
         for section, kind in applications.required_attachments(body):
             applications.upload(api, token, created["id"], section, kind)

@@ -8,7 +8,6 @@ import time
 from tests.support import applications
 from tests.support.images import scan_jpeg
 
-from .applicants import unique_body
 from .load import applicant_token
 from .stack import RssSampler, Stack, proc_status
 
@@ -25,7 +24,7 @@ def upload_20mb(stack: Stack) -> dict:
     api = stack.cluster.api
     pid = stack.cluster.procs["intake"].pid
     token = applicant_token(api, 0, "mem")
-    app = applications.create(api, token, applications.for_token(token, unique_body()))
+    app = applications.create(api, token, applications.for_token(token, applications.body()))
     data = big_jpeg()
     time.sleep(1)
     before = proc_status(pid, "VmRSS")

@@ -20,7 +20,6 @@ import time
 import pytest
 
 from plumbing.config import ROOT, SERVICES
-from bench.applicants import unique_body
 from tests.support import applications
 
 pytestmark = pytest.mark.system
@@ -46,7 +45,7 @@ def loaded(system):
 def ready_to_submit(api, i: int) -> tuple[str, str]:
     token = api.token(f"applicant-faults-{i}", org=UNIT, name="故障演练",
                       email=f"faults-{i}@example.org")
-    body = applications.for_token(token, unique_body())  # its own ID number
+    body = applications.for_token(token, applications.body())
     app = applications.create(api, token, body)
     applications.upload_all(api, token, app["id"], body)
     # flagged (a heuristic's doubt) counts as accepted (contracts/events.py ATTACHMENT_CHECKED)

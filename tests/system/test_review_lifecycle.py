@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-from tests.system.test_review_route import (TEXTILE, MACHINERY, actions_for, local, post,  # noqa: F401
-                                            review_view, season_now, secretary, set_clock,
-                                            submitted, to_committee, unit_token, wait_review)
+from tests.system.test_review_route import (MACHINERY, TEXTILE, actions_for, local, post,
+                                            review_view, secretary, set_clock, submitted,
+                                            to_committee, wait_review)
 
 pytestmark = pytest.mark.system
 
