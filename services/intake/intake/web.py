@@ -1,8 +1,10 @@
 """The HTTP edge of intake: JSON in, JSON or problem details out (RFC 9457).
 
 Every refusal is `application/problem+json` with a stable `code`, the `field` path where there
-is one, every `problems` entry, and a Chinese `message` the frontend can show. An unexpected
-error is logged with its traceback and answered 500 without details.
+is one, every `problems` entry, and a Chinese `message` the frontend can show. A database that
+cannot be reached answers 503 `SERVICE_UNAVAILABLE` with Retry-After (a request's writes are
+one transaction, so they happened whole or not at all). An unexpected error is logged with its traceback and answered 500
+without details.
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import functools
 import json
 import logging
 
+from sqlalchemy.exc import OperationalError
 from werkzeug.wrappers import Response
 
 from contracts.errors import Refusal
@@ -93,6 +96,12 @@ def endpoint(fn):
             return fn(self, request, *args, **kwargs)
         except Refusal as refusal:
             return problem(refusal)
+        except OperationalError:  # the database is unreachable or restarting: try again soon
+            log.warning("database unavailable in %s %s", request.method, request.path)
+            response = problem(Refusal("SERVICE_UNAVAILABLE", "系统暂时无法处理，请稍后重试",
+                                       status=503))
+            response.headers["Retry-After"] = "5"
+            return response
         except Exception:
             log.exception("unhandled error in %s %s", request.method, request.path)
             return problem(Refusal("INTERNAL", "系统内部错误，请稍后重试", status=500))
