@@ -631,8 +631,10 @@ class IntakeService(IntakeBase, StaffEndpoints, NotificationEndpoints, VerifyEnd
              status: str | None = None, only_from: tuple[str, ...] | None = None, **values):
         """Record what review said; move the status unless the application is closed or not
         in one of `only_from`."""
+        # Locked: two of review's events handled at once (a late task_opened and a return) must
+        # not each read the old status and let the later commit undo the other (CI caught it).
         app = tx.session.execute(select(m.applications).where(
-            m.applications.c.id == application_id)).first()
+            m.applications.c.id == application_id).with_for_update()).first()
         if app is None:
             log.warning("%s for unknown application %s ignored", action, application_id)
             return None
