@@ -100,6 +100,8 @@ def _bin(name: str) -> str:
 
 
 def main() -> int:
+    # SIGTERM (a supervisor, `timeout`) stops the services like Ctrl-C does, through `finally`.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     var = ROOT / "var"
     var.mkdir(exist_ok=True)
     common = {"AMQP_URI": os.environ.get("AMQP_URI", "pyamqp://guest:guest@127.0.0.1:5672//")}
