@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from plumbing.config import ROOT, SERVICES
+from plumbing.config import SERVICES
 from tests.support import applications
 
 pytestmark = pytest.mark.system
@@ -30,10 +30,9 @@ N = 4  # two waves of two: enough to have events in flight at every kill, quick 
 
 
 @pytest.fixture(scope="module")
-def loaded(system):
-    system.titles("load-season", str(ROOT / "seasons" / "2019.yaml"))
-    system.titles("load-orgs", str(ROOT / "deploy" / "sample" / "organisations.yaml"),
-                  service="review")
+def loaded(loaded):
+    """The system tests' `loaded` (tests/system/conftest.py), restored after the kills."""
+    system = loaded
     yield system
     # whatever happened above, leave the four running for the tests after this module
     down = [s for s in SERVICES if s not in system.procs or system.procs[s].poll() is not None]
