@@ -112,6 +112,12 @@ class Tx:
         self._source = source
         self._outbox = outbox
         self.emitted: list[dict] = []
+        self._after_commit: list = []
+
+    def after_commit(self, fn, *args) -> None:
+        """Run `fn(*args)` once this transaction has committed (never after a rollback): work
+        that must not happen for a change that is then lost, such as calling a provider."""
+        self._after_commit.append((fn, args))
 
     def emit(self, event: contract.EventType, **fields) -> dict:
         """Write `event` to the outbox; the relay publishes it once this transaction commits."""
@@ -146,6 +152,8 @@ class Store:
             session.close()
         if tx.emitted:
             self._p.wake_relay()
+        for fn, args in tx._after_commit:
+            fn(*args)
 
     @contextmanager
     def consume(self, payload: dict, event_type: str = ""):

@@ -8,10 +8,15 @@ where it waits `EVENT_RETRY_DELAY_MS × 2^(attempt-1)` and returns to its queue;
 `titles deadletters` to list and replay. Only once the copy is confirmed is the original acked;
 if the broker refuses the copy, the original is requeued. Nothing is acked and forgotten.
 
-Handlers must be idempotent (a redelivery is always possible): use `Store.consume`.
+Handlers must be idempotent (a redelivery is always possible). `@handles(contracts.events.X)`
+is `subscribe` for the usual case: it opens the service's `db.consume` transaction, skips an
+event id already handled, and calls `handler(self, tx, payload)`; the handler's effects, the
+events it emits and the consumed id commit together. `subscribe` alone is for a handler that
+must do slow work (object storage, decoding) before its transaction.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import traceback
 from datetime import datetime, timezone
@@ -94,3 +99,22 @@ class Subscriber(EventHandler):
 
 
 subscribe = Subscriber.decorator
+
+
+def handles(event: contract.EventType, **kwargs):
+    """`@handles(contracts.events.X)`: the handler gets its transaction, exactly once per event.
+
+    `def on_x(self, tx, payload)` runs inside `self.db.consume(payload)`; a redelivered event
+    (its id already recorded) does not call it. Extra keyword arguments go to `subscribe`
+    (e.g. `expected_exceptions`)."""
+    label = f"{event.source}.{event.name}"
+
+    def decorate(handler):
+        @functools.wraps(handler)
+        def consume_once(self, payload):
+            with self.db.consume(payload, label) as tx:
+                if tx is None:
+                    return None
+                return handler(self, tx, payload)
+        return subscribe(event, **kwargs)(consume_once)
+    return decorate
