@@ -11,10 +11,10 @@ import copy
 from datetime import datetime
 from typing import Any
 
+from contracts.rules import submissions_left
 from contracts.season import Season
 from intake.pii import mask
 from intake.rules.attachments import required_attachments
-from intake.rules.completeness import submissions_left
 from intake.rules.eligibility import seniority
 from intake.rules.fields import is_none, parse_date
 

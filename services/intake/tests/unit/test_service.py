@@ -435,7 +435,7 @@ def test_versions_and_their_diff_for_the_owner_and_a_missing_version(service, cl
 def test_a_2020_like_season_works_with_no_code_change(service, clock):
     """Issue #3: next year's notice is a new season file: its window, years and levels apply."""
     from contracts.season import load_season
-    from intake.application_schema import example_application
+    from tests.support.applications import example_application
 
     text = (ROOT / "seasons" / "2020-example.yaml").read_text("utf-8")
     assert call(service, "put_season", "PUT", "/x", token("a", "admin", None), None,
