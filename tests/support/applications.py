@@ -1,8 +1,10 @@
 """Applications as the system tests' frontend fills them: one home for "a complete, valid
 application" so every system test drives the same intake API the same way.
 
-`body()` is the JSON of POST /applications (a complete application, every section filled, with
-a fresh valid ID number each call: intake allows one active application per person and season);
+`example_application(season)` is that application as sample data (one fixed person), for the
+unit tests of the rules; `body()` is the JSON of POST /applications (a complete application,
+every section filled, with a fresh valid ID number each call: intake allows one active
+application per person and season);
 `submit_complete()` creates it, uploads every attachment intake requires (the same rule intake
 applies, `intake.rules.attachments.required_attachments`), waits for documents' verdicts and
 submits. Owned by intake: when intake requires more, this is the one place that learns it.
@@ -17,8 +19,8 @@ from datetime import date, timedelta
 import jwt
 from PIL import ImageDraw
 
-from contracts.season import load_season
-from intake.application_schema import example_application
+from contracts.season import Season, load_season
+from intake.application_schema import NONE
 from intake.rules.attachments import required_attachments as _required
 from intake.rules.idcard import check_character
 from plumbing.config import ROOT
@@ -33,6 +35,48 @@ _random = random.SystemRandom()
 @functools.cache
 def season_2019():
     return load_season((ROOT / "seasons" / "2019.yaml").read_text("utf-8"))
+
+
+def example_application(season: Season) -> dict:
+    """A complete, valid application (an in-service 纺织 engineer, title obtained in Xinjiang).
+
+    Dates are chosen inside the 2019 notice's terms; assessments follow `season`.
+    """
+    return {
+        "season": season.id, "series": "engineering", "specialty": "textile",
+        "level": "senior_engineer", "category": "in_service",
+        "sections": {
+            "basic": {
+                "name": "阿依古丽·买买提", "former_name": NONE, "sex": "女", "ethnicity": "维吾尔族",
+                "birth_date": "1985-06-15", "birth_place": "新疆乌鲁木齐",
+                "id_number": "650102198506150029", "phone": "13912345678",
+                "email": "ayguli@example.com", "unit_id": "unit-xj-textile-01",
+                "work_start_date": "2008-07-01", "health": "健康", "political_status": "群众",
+                "administrative_post": NONE, "professional_work": "纺织工艺技术",
+                "foreign_language": "英语四级", "societies": NONE},
+            "education": {"degrees": [{
+                "education": "大学本科", "degree": "工学学士", "school": "新疆大学",
+                "major": "纺织工程", "graduated_on": "2008-06-30", "full_time": True}]},
+            "qualification": {
+                "current_title": "工程师", "obtained_on": "2013-12-20",
+                "approving_body": "新疆维吾尔自治区人力资源和社会保障厅",
+                "obtained_in_xinjiang": True, "years_in_profession": 11},
+            "work_history": {"entries": [{
+                "start": "2008-07-01", "end": NONE, "unit": "新疆某纺织有限公司",
+                "post": "工艺技术员、工程师", "witness": "王建国"}]},
+            "achievements": {"entries": [{
+                "start": "2016-03-01", "end": "2017-12-31", "title": "细纱工序节能改造",
+                "content": "主持工艺方案设计与实施", "role": "主持", "outcome": "年节电12%"}]},
+            "publications": {"entries": [{
+                "kind": "论文", "published_on": "2018-05-01", "title": "新疆长绒棉纺纱工艺优化",
+                "venue": "棉纺织技术", "own_rank": "第一作者"}]},
+            "continuing_education": {"exempt": False, "exemption_category": NONE},
+            "assessments": {"years": [{"year": y, "result": "合格"}
+                                      for y in season.assessment_years.years]},
+            "summary": {"text": "任现职以来，本人主要从事纺织工艺技术工作。"},
+            "other": {"remarks": NONE},
+        },
+    }
 
 
 _issued: set[str] = set()

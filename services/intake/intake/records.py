@@ -11,15 +11,15 @@ import copy
 from datetime import datetime
 from typing import Any
 
+from contracts.rules import submissions_left
 from contracts.season import Season
+from intake.lifecycle import VERDICTS
 from intake.pii import mask
 from intake.rules.attachments import required_attachments
-from intake.rules.completeness import submissions_left
 from intake.rules.eligibility import seniority
 from intake.rules.fields import is_none, parse_date
 
 HEADER_KEYS = ("season", "series", "specialty", "level", "category", "aid", "entrusted")
-VERDICTS = {"accepted", "rejected", "flagged"}
 
 
 def iso(moment) -> str | None:

@@ -70,8 +70,9 @@ def _exempt(app: dict) -> bool:
 def _ce_certificates(app: dict, season: Season) -> list[AttachmentRequirement]:
     """R-3.3 #7, R-3.4. The notice (六(一)) exempts only *that year's* (当年) continuing
     education, specialty and public subjects: an exempt applicant still brings the public-subject
-    certificates of the earlier years (2014–2018 in 2019). DOMAIN.md R-3.3 #7 reads as if the
-    exemption replaced every certificate; the notice wins (README, "Notes on the rules")."""
+    certificates of the earlier years (2014–2018 in 2019). R-3.3 #7 (docs/rules.md) could be read
+    as if the exemption replaced every certificate; the notice wins (README, "Notes on the
+    rules")."""
     sp, pub = season.ce_specialty_years, season.ce_public_years
     if _exempt(app):
         this_year = sp.last

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Iterable
 
 from contracts.errors import Problem
+from contracts.rules import submissions_left
 from contracts.season import Season
 from intake.rules.attachments import attachment_problems
 from intake.rules.eligibility import catalogue_problems, category_problems
@@ -40,11 +41,6 @@ def completeness(application: dict, season: Season) -> list[Problem]:
             + category_problems(application, season) + validate_sections(application, season)
             + exemption_problems(application, season)
             + assessment_year_problems(application, season))
-
-
-def submissions_left(submitted_count: int, cap: int) -> int:
-    """R-4.4: an application may be submitted at most `cap` times, the first included."""
-    return max(cap - submitted_count, 0)
 
 
 def submission_problems(now_utc: datetime, season: Season, application: dict,

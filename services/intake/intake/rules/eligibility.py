@@ -45,16 +45,11 @@ def seniority(obtained_on: date, cut_off: date) -> Seniority:
 
 @dataclass(frozen=True)
 class Bar:
-    """An active sanction (R-1.5): `subject` is "person" (id number) or "unit" (unit id)."""
+    """An active sanction (R-1.5): `subject` is "person" (id number) or "unit" (unit id).
+    How long it lasts is review's to decide; intake keeps the `until` review sent."""
     subject: str
     subject_id: str
     until: date
-
-
-def bar_until(imposed_on: date, subject: str, season: Season) -> date:
-    """R-1.5: the last day a sanction imposed on `imposed_on` bars a unit (3 y) or person (5 y)."""
-    years = {"unit": season.sanction_years_unit, "person": season.sanction_years_person}[subject]
-    return add_years(imposed_on, years) - timedelta(days=1)
 
 
 def catalogue_problems(application: dict, season: Season) -> list[Problem]:

@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 
 from contracts.season import load_season
-from intake.application_schema import example_application
 from intake.rules.attachments import attachment_problems, required_attachments
+from tests.support.applications import example_application
 
 SEASON = load_season(Path(__file__).resolve().parents[4] / "seasons" / "2019.yaml")
 

@@ -4,10 +4,11 @@ from pathlib import Path
 
 import pytest
 
+from contracts.rules import submissions_left
 from contracts.season import load_season
-from intake.application_schema import example_application
 from intake.rules.attachments import required_attachments
-from intake.rules.completeness import completeness, submission_problems, submissions_left
+from intake.rules.completeness import completeness, submission_problems
+from tests.support.applications import example_application
 
 SEASONS = Path(__file__).resolve().parents[4] / "seasons"
 SEASON = load_season(SEASONS / "2019.yaml")
@@ -44,6 +45,7 @@ def test_r4_4_fourth_submission_is_refused(app, so_far, refused):
 
 
 def test_r4_4_submissions_left():
+    """The shared rule (contracts.rules) intake's submit gate and view apply."""
     assert [submissions_left(n, 3) for n in range(5)] == [3, 2, 1, 0, 0]
 
 

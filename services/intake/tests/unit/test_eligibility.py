@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from contracts.season import load_season
-from intake.rules.eligibility import Bar, bar_until, creation_problems, seniority
+from intake.rules.eligibility import Bar, creation_problems, seniority
 
 SEASON = load_season(Path(__file__).resolve().parents[4] / "seasons" / "2019.yaml")
 PERSON, UNIT = "650102198506150029", "unit-xj-textile-01"
@@ -81,11 +81,6 @@ def test_r1_5_barred_person_and_barred_unit_are_refused():
     bars = [Bar("person", PERSON, date(2023, 5, 31)), Bar("unit", UNIT, date(2021, 5, 31)),
             Bar("person", "someone-else", date(2023, 5, 31))]
     assert found(header(), bars) == {("PERSON_BARRED", None), ("UNIT_BARRED", None)}
-
-
-def test_r1_5_bars_last_three_years_for_a_unit_and_five_for_a_person():
-    assert bar_until(date(2019, 6, 1), "unit", SEASON) == date(2022, 5, 31)
-    assert bar_until(date(2019, 6, 1), "person", SEASON) == date(2024, 5, 31)
 
 
 def test_one_active_application_per_person_and_season():

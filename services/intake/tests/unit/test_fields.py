@@ -4,9 +4,9 @@ from pathlib import Path
 import pytest
 
 from contracts.season import load_season
-from intake.application_schema import example_application
 from intake.rules.fields import (is_email, is_mobile, validate_draft_patch, validate_header,
                                  validate_sections)
+from tests.support.applications import example_application
 
 SEASON = load_season(Path(__file__).resolve().parents[4] / "seasons" / "2019.yaml")
 

@@ -5,7 +5,7 @@ import re
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 from nameko.web.handlers import HttpRequestHandler
 
-from intake.openapi import document as openapi_document
+from intake.http.openapi import document as openapi_document
 from intake.service import IntakeService
 
 
@@ -42,7 +42,7 @@ def test_document_is_openapi_3():
 
 
 def test_allowed_methods_follow_the_document():
-    from intake.openapi import allowed_methods
+    from intake.http.openapi import allowed_methods
     assert allowed_methods("/applications") == {"GET", "POST"}
     assert allowed_methods("/applications/0a1b/submit") == {"POST"}
     assert allowed_methods("/applications/0a1b/submit/extra") == frozenset()

@@ -1,10 +1,11 @@
-"""The public verify endpoint's pure parts (intake/verify.py, R-5.1): code format, masked name,
-per-client rate limit."""
+"""The public verify endpoint's pure parts (intake/http/public.py, R-5.1): code format, masked
+name, per-client rate limit (intake/http/ratelimit.py)."""
 import pytest
 
 from contracts.errors import Refusal
 from contracts.people import mask_name
-from intake.verify import TokenBuckets, normalise_code
+from intake.http.public import normalise_code
+from intake.http.ratelimit import TokenBuckets
 
 
 @pytest.mark.parametrize("raw, code", [("AB3CD-EF4GH", "AB3CD-EF4GH"), ("ab3cd-ef4gh", "AB3CD-EF4GH"),

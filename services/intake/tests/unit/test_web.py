@@ -5,7 +5,7 @@ from types import SimpleNamespace
 from sqlalchemy.exc import OperationalError
 
 from contracts.errors import Refusal
-from intake.web import endpoint
+from intake.http.problems import endpoint
 
 REQUEST = SimpleNamespace(method="POST", path="/applications/x/submit")
 

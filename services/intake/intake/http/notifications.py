@@ -9,25 +9,28 @@ from __future__ import annotations
 
 from nameko.web.handlers import http
 
-from intake import auth
-from intake.web import endpoint, json_response, read_json
+from intake import access, dependencies
+from intake.http import auth
+from intake.http.problems import endpoint, json_response, read_json
 
 
-class NotificationEndpoints:
+class Notifications:
+    db, config, review, notify = dependencies.db, dependencies.config, dependencies.review, \
+        dependencies.notify
 
     @http("GET", "/applications/<string:application_id>/notifications")
     @endpoint
     def list_notifications(self, request, application_id):
-        principal = self._principal(request)
+        principal = auth.caller(request, self.config)
         auth.require(principal, "applicant", "admin")
         with self.db.session() as session:
-            self._own_application(session, principal, application_id)
+            access.visible_application(session, principal, application_id, self.review)
         return json_response(self.notify.attempts(application_id))
 
     @http("GET", "/admin/notification-templates/<string:event>/<string:channel>")
     @endpoint
     def get_notification_template(self, request, event, channel):
-        auth.require(self._principal(request), "admin")
+        auth.require(auth.caller(request, self.config), "admin")
         return json_response(self.notify.template(event, channel))
 
     @http("PUT", "/admin/notification-templates/<string:event>/<string:channel>")
@@ -35,7 +38,7 @@ class NotificationEndpoints:
     def save_notification_template(self, request, event, channel):
         """notify refuses a template whose placeholders are not the event's variables, with
         every problem at once; nothing is stored then."""
-        principal = self._principal(request)
+        principal = auth.caller(request, self.config)
         auth.require(principal, "admin")
         body = read_json(request)
         return json_response(self.notify.save_template(

@@ -1,4 +1,4 @@
-"""Who is calling: the platform's bearer JWT, checked against configured keys (DOMAIN.md §9).
+"""Who is calling: the platform's bearer JWT, checked against configured keys (docs/rules.md §9).
 
 Claims: `sub` (person id), `role`, `org` (the organisation the role acts for), and the person's
 `name`, `email`, `phone` for notifications. The platform issues tokens; intake only verifies.
@@ -28,6 +28,10 @@ class Principal:
         return {"person_id": self.sub, "name": self.name, "email": self.email,
                 "phone": self.phone}
 
+    def who(self) -> dict:
+        """The principal as review's RPCs take it, to attribute a decision (R-4.1)."""
+        return {"sub": self.sub, "role": self.role, "org": self.org, "name": self.name}
+
 
 def unauthenticated(message: str) -> Refusal:
     return Refusal("UNAUTHENTICATED", message, status=401)
@@ -48,6 +52,14 @@ def authenticate(header: str | None, key: str, algorithms: list[str], audience: 
         raise Refusal("FORBIDDEN", "该账号的角色无权使用本系统", status=403)
     return Principal(str(claims["sub"]), role, claims.get("org"), str(claims.get("name") or ""),
                      str(claims.get("email") or ""), str(claims.get("phone") or ""))
+
+
+def caller(request, config) -> Principal:
+    """The principal of an HTTP request, by the service's JWT settings (`JWT_KEY`,
+    `JWT_ALGORITHMS` comma-separated, `JWT_AUDIENCE`)."""
+    return authenticate(request.headers.get("Authorization"), config["JWT_KEY"],
+                        [a.strip() for a in str(config["JWT_ALGORITHMS"]).split(",")],
+                        config["JWT_AUDIENCE"])
 
 
 def require(principal: Principal, *roles: str) -> None:

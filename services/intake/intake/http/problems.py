@@ -1,4 +1,4 @@
-"""The HTTP edge of intake: JSON in, JSON or problem details out (RFC 9457).
+"""Problem details at the HTTP edge: JSON in, JSON or problem details out (RFC 9457).
 
 Every refusal is `application/problem+json` with a stable `code`, the `field` path where there
 is one, every `problems` entry, and a Chinese `message` the frontend can show. A database that

@@ -1,4 +1,6 @@
-"""The public verification of a printed document's QR code (issue #5, D-1, R-5.1 "有水印为有效").
+"""The routes anyone may call: health, the OpenAPI document, the problem answer for a path the
+API does not serve, and the public verification of a printed document's QR code (issue #5,
+D-1, R-5.1 "有水印为有效").
 
 Every page of a rendered document carries its verification code (watermark and footer) and a
 QR code of ``<VERIFY_URL_BASE>/<code>?fp=<the fingerprint's first 16 hex digits>``. Anyone
@@ -25,24 +27,22 @@ How a false printout fails:
 
 The code is checked for its format before any lookup (400 ``VERIFICATION_CODE_MALFORMED``), and
 each client address gets `VERIFY_BURST` requests at once and `VERIFY_RATE_PER_MINUTE` after that
-(429 ``RATE_LIMITED`` with Retry-After). Documented in openapi/verify.yaml.
+(429 ``RATE_LIMITED`` with Retry-After, `http.ratelimit`). Documented in openapi/verify.yaml.
 """
 from __future__ import annotations
 
 import hmac
 import math
 import re
-import time
-from collections import OrderedDict
 
-from nameko.extensions import DependencyProvider
 from nameko.web.handlers import http
-from sqlalchemy import func, select
 
 from contracts.errors import Refusal
 from contracts.people import application_number, mask_name
-from intake import models as m
-from intake.web import endpoint, json_response, problem
+from intake import dependencies, store
+from intake.http import openapi
+from intake.http.problems import endpoint, json_response, problem
+from plumbing.health import report
 
 CODE_PATTERN = re.compile(r"[2-9A-HJ-NP-Z]{5}-[2-9A-HJ-NP-Z]{5}")  # documents.render's alphabet
 FINGERPRINT_PREFIX = re.compile(r"[0-9a-f]{16}")
@@ -69,54 +69,37 @@ def normalise_code(raw: str) -> str:
     return code
 
 
+class Public:
+    db, documents, verify_rate = dependencies.db, dependencies.documents, \
+        dependencies.verify_rate
 
+    @http("GET", "/openapi.json")
+    @endpoint
+    def openapi(self, request):
+        return json_response(openapi.document())
 
+    @http("GET", "/health")
+    @endpoint
+    def http_health(self, request):
+        return json_response({"service": self.name, **report(self.db)})
 
+    @http("GET,POST,PUT,PATCH,DELETE", "/<path:unknown>")
+    @endpoint
+    def unknown_route(self, request, unknown):
+        """Any path no other route takes (werkzeug tries `<path:…>` last): a problem the frontend
+        can read instead of werkzeug's HTML page."""
+        allowed = openapi.allowed_methods(request.path)
+        if allowed:
+            raise Refusal("METHOD_NOT_ALLOWED",
+                          f"该地址不支持 {request.method} 请求，可用：{', '.join(sorted(allowed))}",
+                          status=405)
+        raise Refusal("ROUTE_UNKNOWN", "没有这个接口地址，请核对路径", status=404)
 
-class TokenBuckets:
-    """Per-client request budget: `burst` at once, refilled at `per_second`. Bounded memory:
-    at most `max_clients` buckets, the least recently used forgotten first. Pure but for the
-    injected `now`."""
-
-    def __init__(self, per_second: float, burst: int, max_clients: int = 10_000,
-                 now=time.monotonic):
-        self.per_second, self.burst, self.max_clients, self.now = per_second, burst, max_clients, now
-        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
-
-    def take(self, client: str) -> float:
-        """Spend one request for `client`: 0 when allowed, else the seconds until it would be."""
-        now = self.now()
-        tokens, since = self._buckets.pop(client, (float(self.burst), now))
-        tokens = min(float(self.burst), tokens + (now - since) * self.per_second)
-        if tokens >= 1:
-            tokens -= 1
-            wait = 0.0
-        else:
-            wait = (1 - tokens) / self.per_second
-        self._buckets[client] = (tokens, now)
-        while len(self._buckets) > self.max_clients:
-            self._buckets.popitem(last=False)
-        return wait
-
-
-class VerifyRateLimit(DependencyProvider):
-    """One `TokenBuckets` per intake process (nameko makes a service instance per request)."""
-
-    def setup(self):
-        config = self.container.config
-        self.buckets = TokenBuckets(float(config.get("VERIFY_RATE_PER_MINUTE", 30)) / 60,
-                                    int(config.get("VERIFY_BURST", 10)))
-
-    def get_dependency(self, worker_ctx):
-        return self.buckets
-
-
-class VerifyEndpoints:
-    verify_rate = VerifyRateLimit()
+    # ---- verification of printed documents ----------------------------------------------------
 
     def _verify_list(self, code: str, prefix: str | None):
         """A unit's publicity notice, delivery list or a results list (D-4): documents printed
-        it and keeps its code (`self.documents`, declared with the staff endpoints)."""
+        it and keeps its code."""
         printed = self.documents.printed_list(code)  # DOCUMENT_UNKNOWN (404) when it never was
         if prefix is not None and not hmac.compare_digest(printed["fingerprint"][:16], prefix):
             raise Refusal("DOCUMENT_ALTERED", "二维码与系统存档的文件不符，该纸质文件可能被改动，不能作为有效文件",
@@ -144,24 +127,16 @@ class VerifyEndpoints:
             raise Refusal("FINGERPRINT_MALFORMED", "二维码内容不完整或格式不正确，请重新扫描",
                           field="fp")
         with self.db.session() as session:
-            doc = session.execute(select(m.documents).where(
-                m.documents.c.verification_code == code)).first()
+            doc = store.document_by_code(session, code)
             if doc is None:  # perhaps a list printed on request (D-4): documents keeps those
                 return self._verify_list(code, prefix)
             if prefix is not None and not hmac.compare_digest(doc.fingerprint[:16], prefix):
                 raise Refusal("DOCUMENT_ALTERED", "二维码与系统存档的文件不符，该纸质文件可能被改动，不能作为有效文件",
                               status=409, field="fp")
-            app = session.execute(select(m.applications.c.season, m.applications.c.applicant)
-                                  .where(m.applications.c.id == doc.application_id)).one()
-            snapshot = session.execute(select(m.versions.c.snapshot).where(
-                m.versions.c.application_id == doc.application_id,
-                m.versions.c.version == doc.version)).scalar()
-            d = m.documents.c
-            latest = session.execute(select(func.max(d.version)).where(
-                d.application_id == doc.application_id, d.kind == doc.kind)).scalar()
-            latest_revision = session.execute(select(func.max(d.revision)).where(
-                d.application_id == doc.application_id, d.kind == doc.kind,
-                d.version == doc.version)).scalar()
+            app = store.season_and_applicant(session, doc.application_id)
+            snapshot = store.version_snapshot(session, doc.application_id, doc.version)
+            latest, latest_revision = store.latest_document(session, doc.application_id,
+                                                            doc.kind, doc.version)
         basic = ((snapshot or {}).get("sections") or {}).get("basic") or {}
         name = basic.get("name") or (app.applicant or {}).get("name") or ""
         return json_response({

@@ -15,7 +15,7 @@ import yaml
 
 @functools.cache
 def document() -> dict:
-    folder = resources.files("intake.openapi")
+    folder = resources.files("intake.http.openapi")
     doc = yaml.safe_load(folder.joinpath("api.yaml").read_text("utf-8"))
     for part in sorted(p for p in folder.iterdir() if p.name.endswith(".yaml")):
         if part.name == "api.yaml":
