@@ -1,17 +1,19 @@
-"""Driving review through the intake API, as the review system tests do (tests/system/test_review_*).
+"""Driving review through the intake API, as the review system tests (tests/system) do.
 
 One way to take an application up its route: `submitted` (a complete application, routed),
 `through_unit` (the unit's publicity, then its recommendation, R-4.2), `to_committee` (every
-department above forwards, R-4.3). Time moves by writing the cluster's clock file (`set_clock`);
-the tokens are those of the sample organisations (deploy/sample/organisations.yaml).
+department above forwards, R-4.3). Time moves by writing the cluster's clock file
+(`tests.support.clock.set_clock`); the tokens are those of the sample organisations
+(deploy/sample/organisations.yaml).
 """
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tests.support.applications import body, submit_complete
+from tests.support.clock import set_clock
 
 TZ = ZoneInfo("Asia/Shanghai")
 OPINION = "本单位已对提供的申报材料逐一审核，真实准确，同意推荐"  # R-4.2
@@ -20,10 +22,6 @@ MACHINERY, TEXTILE, CHEMDESIGN = ("unit-urumqi-machinery", "unit-changji-textile
 COMMITTEE = "eng_textile"  # body(): 纺织 senior engineer
 DEPT_REVIEWERS = {"dept-urumqi": "P-D01", "dept-changji": "P-D02", "dept-changji-city": "P-D03"}
 UNIT_REVIEWERS = {MACHINERY: "P-U01", TEXTILE: "P-U02", CHEMDESIGN: "P-U03"}
-
-
-def set_clock(system, instant: datetime) -> None:
-    system.clock_file.write_text(str((instant - datetime.now(timezone.utc)).total_seconds()))
 
 
 def local(*args) -> datetime:

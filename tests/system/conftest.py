@@ -11,7 +11,7 @@ import requests
 from plumbing.config import ROOT, SERVICES
 from plumbing.local import Cluster
 from tests.support.infra import free_port
-from tests.support.review_api import set_clock
+from tests.support.clock import set_clock
 from tests.support.sms_standin import SmsStandin
 
 JWT_KEY = "system-test-secret-of-at-least-32-bytes"

@@ -12,9 +12,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.support.review_api import (COMMITTEE, MACHINERY, actions_for, local, post,
-                                      review_view, secretary, set_clock, submitted, to_committee,
-                                      wait_review, wait_started)
+from tests.support.clock import set_clock
+from tests.support.review_api import (COMMITTEE, MACHINERY, actions_for, local, post, review_view,
+                                      secretary, submitted, to_committee, wait_review,
+                                      wait_started)
 
 pytestmark = [pytest.mark.system, pytest.mark.usefixtures("season_clock")]
 

@@ -10,8 +10,9 @@ import time
 
 import pytest
 
+from tests.support.clock import set_clock
 from tests.support.review_api import (MACHINERY, TEXTILE, actions_for, local, post, review_view,
-                                      secretary, set_clock, submitted, to_committee, wait_review)
+                                      secretary, submitted, to_committee, wait_review)
 
 pytestmark = pytest.mark.system
 

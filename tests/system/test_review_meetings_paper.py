@@ -11,8 +11,9 @@ import json
 
 import pytest
 
-from tests.support.review_api import (COMMITTEE, MACHINERY, audit, expert, local, post,
-                                      secretary, set_clock, submitted, to_committee)
+from tests.support.clock import set_clock
+from tests.support.review_api import (COMMITTEE, MACHINERY, audit, expert, local, post, secretary,
+                                      submitted, to_committee)
 from tests.system.conftest import SEASON_NOW
 
 pytestmark = [pytest.mark.system, pytest.mark.usefixtures("season_clock")]

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.clock import set_clock
 from tests.support.review_api import (COMMITTEE, MACHINERY, OPINION, TEXTILE, actions_for, admin,
-                                      dept_token, local, post, review_view, secretary,
-                                      set_clock, submitted, unit_token)
+                                      dept_token, local, post, review_view, secretary, submitted,
+                                      unit_token)
 
 pytestmark = [pytest.mark.system, pytest.mark.usefixtures("season_clock")]
 
