@@ -1,4 +1,4 @@
-# nameko's pytest plugin no longer monkey-patches (ARCHITECTURE.md §4): do it before anything
+# nameko's pytest plugin no longer monkey-patches (README, Known traps): do it before anything
 # imports socket, threading or psycopg2.
 import eventlet
 

@@ -1,4 +1,4 @@
-"""Integration events: the one contract between the four services (ARCHITECTURE.md §2).
+"""Integration events: the one contract between the four services (docs/services.md).
 
 Each event is published by its `source` service on the nameko exchange `<source>.events` with
 its `name` as routing key. `subscribers` names every service that consumes it: the broker

@@ -1,4 +1,4 @@
-"""RPC contracts: the synchronous calls between services (ARCHITECTURE.md §2).
+"""RPC contracts: the synchronous calls between services (docs/services.md).
 
 Events carry facts; RPC is only for intake asking another service something while a frontend
 request waits. Each entry names the method, its arguments and what it answers; a `Refusal`
@@ -22,7 +22,8 @@ class Method:
 REVIEW_VISIBLE = Method(
     "review", "visible", ("role", "org_id", "application_id"),
     "True when a department reviewer, committee secretary or expert acting for `org_id` may "
-    "see the application (DOMAIN.md §9: its subtree, its committee, its assigned applications).")
+    "see the application (docs/rules.md §9: its subtree, its committee, its assigned "
+    "applications).")
 
 REVIEW_LIST_TASKS = Method(
     "review", "list_tasks", ("org_id", "status"),

@@ -1,4 +1,4 @@
-"""The four services as local processes: the no-Docker way to run (ARCHITECTURE.md §5).
+"""The four services as local processes: the no-Docker way to run (README, Quickstart).
 
 `titles run-local` starts an S3 stand-in (moto) when no S3_ENDPOINT is given, migrates SQLite
 databases under var/ (the embedded default), starts intake, review, documents and notify with
@@ -49,7 +49,7 @@ class Cluster:
 
     def start(self, service: str, instance: str | None = None):
         """Start `service`; `instance` names a further replica of it (e.g. "review-2"), which
-        consumes the same queues as the first (competing consumers, ARCHITECTURE.md §5)."""
+        consumes the same queues as the first (competing consumers, docs/operations.md, Scaling)."""
         name = instance or service
         log = open(self.log_dir / f"{name}.log", "a")
         self.procs[name] = subprocess.Popen(

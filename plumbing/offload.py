@@ -1,4 +1,4 @@
-"""CPU-heavy work off the eventlet hub (ARCHITECTURE.md §4).
+"""CPU-heavy work off the eventlet hub (README, Reliability: Under eventlet).
 
 Decoding a 20-megapixel scan or rendering a PDF holds the GIL in C for tens of milliseconds;
 on the hub that would stall every other greenthread of the service (heartbeats included).

@@ -1,4 +1,4 @@
-"""The outbox relay: publishes what transactions wrote to the outbox (ARCHITECTURE.md §2).
+"""The outbox relay: publishes what transactions wrote to the outbox (README, Reliability).
 
 A row is marked sent only after the broker confirmed it (publisher confirms) and routed it to
 at least one queue (`mandatory`). A broker that is down or refuses leaves the row unsent, to be

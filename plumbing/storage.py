@@ -1,6 +1,6 @@
 """Object storage (MinIO, or any S3 endpoint): attachments and rendered documents.
 
-Object keys carry no personal data (ARCHITECTURE.md §3): callers build them from ids.
+Object keys carry no personal data (docs/operations.md, Buckets): callers build them from ids.
 """
 from __future__ import annotations
 

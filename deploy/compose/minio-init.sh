@@ -1,6 +1,6 @@
 #!/bin/sh
-# One-shot job (minio/mc image): the two private buckets (ARCHITECTURE.md §3) and the services'
-# own MinIO user, allowed only those buckets, so no service holds the root credentials.
+# One-shot job (minio/mc image): the two private buckets (docs/operations.md, Buckets) and the
+# services' own MinIO user, allowed only those buckets, so no service holds the root credentials.
 # Safe to re-run: every step tolerates what a previous run already created.
 set -eu
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One database and one login role per service (ARCHITECTURE.md §1: each service owns its data).
+# One database and one login role per service (docs/services.md: each service owns its data).
 # The postgres image runs this once, on an empty data directory; to change a password later use
 # ALTER ROLE, since editing .env does not re-run it.
 #

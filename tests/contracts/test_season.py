@@ -1,4 +1,4 @@
-"""The season file (评审年度): data, never code (DOMAIN.md preamble, R-1.1, R-1.2, R-2.1)."""
+"""The season file (评审年度): data, never code (docs/rules.md preamble; R-1.1, R-1.2, R-2.1)."""
 import copy
 from datetime import date, datetime, timezone
 from pathlib import Path

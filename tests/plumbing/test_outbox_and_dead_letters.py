@@ -1,4 +1,4 @@
-"""The plumbing every service uses, against real RabbitMQ and PostgreSQL (ARCHITECTURE.md §2)."""
+"""The plumbing every service uses, against real RabbitMQ and PostgreSQL (README, Reliability)."""
 from __future__ import annotations
 
 import time

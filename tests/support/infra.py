@@ -205,7 +205,7 @@ def s3_config(tmp_path_factory):
         server = shutil.which("moto_server", path=os.path.dirname(sys.executable)) \
             or shutil.which("moto_server")
         if server:
-            # moto speaks the S3 protocol the minio SDK uses (ARCHITECTURE.md §5).
+            # moto speaks the S3 protocol the minio SDK uses (README, Quickstart).
             port = free_port()
             log = open(tmp_path_factory.mktemp("s3") / "moto.log", "w")
             proc = subprocess.Popen([server, "-H", "127.0.0.1", "-p", str(port)],

@@ -11,6 +11,7 @@ import requests
 from plumbing.config import ROOT, SERVICES
 from plumbing.local import Cluster
 from tests.support.infra import free_port
+from tests.support.clock import set_clock
 from tests.support.sms_standin import SmsStandin
 
 JWT_KEY = "system-test-secret-of-at-least-32-bytes"
@@ -104,3 +105,12 @@ def loaded(system):
     system.titles("load-orgs", str(ROOT / "deploy" / "sample" / "organisations.yaml"),
                   service="review")
     return system
+
+
+@pytest.fixture
+def season_clock(loaded):
+    """The cluster's clock at the season's "now" before and after the test (tests that move
+    time: `pytestmark = pytest.mark.usefixtures("season_clock")`)."""
+    set_clock(loaded, SEASON_NOW)
+    yield
+    set_clock(loaded, SEASON_NOW)

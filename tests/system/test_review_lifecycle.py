@@ -2,7 +2,7 @@
 broker and database: the applicant's withdrawal (撤回) stops every open task and clock, and the
 sweep tells a unit's HR office before the paper-materials window (R-2.2) closes.
 
-Helpers and the clock reset are test_review_route's (one way to drive review through the API).
+Helpers: tests/support/review_api.py (one way to drive review through the API).
 """
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-from tests.system.test_review_route import (MACHINERY, TEXTILE, actions_for, local, post,
-                                            review_view, secretary, set_clock, submitted,
-                                            to_committee, wait_review)
+from tests.support.clock import set_clock
+from tests.support.review_api import (MACHINERY, TEXTILE, actions_for, local, post, review_view,
+                                      secretary, submitted, to_committee, wait_review)
 
 pytestmark = pytest.mark.system
 
