@@ -1,5 +1,6 @@
-"""Sample data of the 评审表 (`documents.render.forms` describes the `form` dict): a complete,
-invented applicant, as the render tests and the rendering benchmark (bench/render.py) draw it."""
+"""Sample data of the 评审表: a complete, invented applicant (the `documents.render` docstring
+describes the `form` dict), as the render tests and the rendering benchmark (bench/render.py)
+draw it."""
 
 SAMPLE_FORM: dict = {
     "application": {"series": "工程系列", "specialty": "机械电子", "level": "高级工程师",

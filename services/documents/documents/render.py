@@ -1,4 +1,11 @@
-"""An application's documents: the 评审表 (D-1), 附件1 (D-2) and 附件2 (D-3).
+"""The documents the system prints (D-1…D-4, R-5.1): pure functions from dicts to PDF bytes.
+
+An application's documents: the 评审表 (D-1), 附件1 (D-2) and 附件2 (D-3); and the staff's lists
+printed on request (D-4), whose data `documents.lists` shapes. Every document is A4 with an even
+number of pages and carries on every page a watermark, a QR code and its page number
+(`documents.pdf.canvas`); its verification code and content fingerprint identify it
+(`documents.pdf.identity`). What is printed where lives in ``layouts/<document>.yaml``;
+`documents.pdf.blocks` only knows how to draw the block types a layout lists.
 
 The ``form`` dict of the 评审表 follows the application's sections (docs/rules.md §3, R-3.3)::
 
@@ -27,9 +34,17 @@ Dates are strings as they should be printed ("2019-10"). Missing or empty values
 """
 from __future__ import annotations
 
-from documents.render.canvas import render_layout
-from documents.render.identity import DocumentMeta, RenderedDocument
+from documents.pdf.canvas import render_layout
+from documents.pdf.identity import (DocumentMeta, RenderedDocument, content_fingerprint,
+                                    layout_text, load_layout, qr_url, verification_code)
 
+__all__ = ["DocumentMeta", "RenderedDocument", "content_fingerprint", "layout_text", "load_layout",
+           "qr_url", "render_delivery_list", "render_evaluation_form", "render_exemption_form",
+           "render_guarantee", "render_publicity_notice", "render_results_list",
+           "verification_code"]
+
+
+# ---- an application's documents -------------------------------------------------------------
 
 def render_evaluation_form(form: dict, *, photo_jpeg: bytes | None,
                            meta: DocumentMeta) -> RenderedDocument:
@@ -49,3 +64,26 @@ def render_exemption_form(data: dict, *, meta: DocumentMeta) -> RenderedDocument
     qualification, plus exemption {category (one of R-3.4's duties), period, post, proof}."""
     return render_layout("exemption_form", data, meta)
 
+
+
+# ---- the staff's lists (D-4) ------------------------------------------------------------------
+
+def render_publicity_notice(data: dict, *, meta: DocumentMeta) -> RenderedDocument:
+    """D-4, R-4.2, R-2.3: a unit's publicity notice (公示) — and, when `data["result"]` is given,
+    its result (公示结果, R-5.1 (2)). `data`: {unit, period: {start, end, working_days},
+    applicants: [{name, current_title, applied_title, specialty}], contact: {person, phone,
+    address}, issued_on, result: {objections, text, date} | absent}."""
+    return render_layout("publicity_notice", data, meta)
+
+
+def render_delivery_list(data: dict, *, meta: DocumentMeta) -> RenderedDocument:
+    """D-4, R-5.1, R-2.2, R-5.3: a unit's list of paper materials delivered, items (1)–(11) per
+    applicant. `data`: {unit, window: {start, end}, address, contact: {person, phone},
+    applicants: [{name, applied_title, items: {"1": copies, …, "11": copies}}]}."""
+    return render_layout("delivery_list", data, meta)
+
+
+def render_results_list(data: dict, *, meta: DocumentMeta) -> RenderedDocument:
+    """D-4, R-6.1, N-8.6: the published list of those who passed. `data`: {committee, publisher,
+    period: {start, end}, contact: {phone}, passed: [{name, unit, specialty, title}], issued_on}."""
+    return render_layout("results_list", data, meta)

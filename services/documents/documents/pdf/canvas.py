@@ -21,9 +21,9 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
 from documents.fonts import register_cjk_font
-from documents.render.blocks import Context, Styles, fill, story
-from documents.render.identity import (FINGERPRINT_PREFIX, DocumentMeta, RenderedDocument,
-                                       content_fingerprint, load_layout, qr_url)
+from documents.pdf.blocks import Context, Styles, fill, story
+from documents.pdf.identity import (FINGERPRINT_PREFIX, DocumentMeta, RenderedDocument,
+                                    content_fingerprint, load_layout, qr_url)
 
 PAGE_W, PAGE_H = A4
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 18 * mm, 18 * mm, 30 * mm
