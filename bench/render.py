@@ -17,6 +17,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from documents import render
 from documents.fonts import register_cjk_font
+from tests.support.forms import SAMPLE_FORM
 from tests.support.images import jpeg, text_page
 
 SUMMARY_LINE = ("任现职以来，本人主持完成风电齿轮箱箱体铸造工艺优化，组织试制与验证，"
@@ -24,7 +25,7 @@ SUMMARY_LINE = ("任现职以来，本人主持完成风电齿轮箱箱体铸造
 
 
 def form() -> dict:
-    f = copy.deepcopy(render.SAMPLE_FORM)
+    f = copy.deepcopy(SAMPLE_FORM)
     f["summary"] = "\n".join([SUMMARY_LINE] * (2900 // len(SUMMARY_LINE)))
     return f
 

@@ -1,4 +1,4 @@
-"""Attachment checks at upload time (R-3.2, ARCHITECTURE.md §3): pure functions over bytes.
+"""Attachment checks at upload time (R-3.2, docs/services.md): pure functions over bytes.
 
 R-3.2 says attachments are JPG images, uploaded upright, and that an unreadable, unclear or wrong
 attachment is the applicant's problem — so the platform tells the applicant at upload, not the
@@ -27,12 +27,8 @@ How it stays cheap (a scan is decoded once, at 1/4–1/8 scale):
    Pillow, so they are decoded in full, turned with ``ImageOps.exif_transpose`` and re-encoded
    without EXIF. This is the only path that pays a full decode.
 
-Two perceptual hashes are kept of every decoded image (the cross-applicant "same certificate
-uploaded twice" signal, `documents.duplicates`): ``phash``, the classic 64-bit DCT hash, cheap to
-index and robust to recompression, rescaling and small crops; and ``fine_hash``, 255 bits of a
-64×64 DCT, which tells apart two *different* pages of the same layout that the 64-bit hash finds
-close (measured on generated text pages: different pages 74–110 bits apart, the same page
-recompressed, rescaled to 70 %, rotated 1° or cropped 2 % 4–36 bits apart).
+Two perceptual hashes are kept of every decoded image (`documents.hashes`): the cross-applicant
+"same certificate uploaded twice" signal, `documents.duplicates`.
 """
 from __future__ import annotations
 
@@ -40,12 +36,12 @@ import io
 import math
 import re
 import warnings
-from operator import mul
 from dataclasses import dataclass, field
 
 from PIL import Image, ImageFile, ImageFilter, ImageOps, ImageStat, UnidentifiedImageError
 
 from contracts.errors import Problem
+from documents.hashes import fine_hash, perceptual_hash
 
 ACCEPTED, REJECTED, FLAGGED = "accepted", "rejected", "flagged"
 
@@ -60,8 +56,6 @@ THUMBNAIL_LONG = 240
 BLANK_INK_FRACTION = 0.002  # below 0.2 % of pixels away from the paper's tone → blank page
 INK_DISTANCE = 40  # grey levels from the median tone that count as ink rather than noise
 BLUR_SHARPNESS_MIN = 0.8  # var(Laplacian) / var(image) on the reduced copy; see sharpness
-DUPLICATE_THRESHOLD = 7  # Hamming distance (of 64 bits) at or below which two images are "the same"
-FINE_DUPLICATE_THRESHOLD = 40  # of fine_hash's 255 bits: the confirmation (see module docstring)
 
 
 @dataclass(frozen=True)
@@ -92,8 +86,8 @@ class CheckResult:
     reasons: list[Problem] = field(default_factory=list)
     width: int | None = None  # upright size, after EXIF orientation
     height: int | None = None
-    phash: str | None = None  # 16 hex digits, see perceptual_hash
-    fine_hash: str | None = None  # 64 hex digits (255 bits), see fine_hash
+    phash: str | None = None  # 16 hex digits, see hashes.perceptual_hash
+    fine_hash: str | None = None  # 64 hex digits (255 bits), see hashes.fine_hash
     clean_jpeg: bytes | None = None  # upright, without EXIF/GPS/XMP/IPTC/comments
     thumbnail: bytes | None = None  # small JPEG for reviewers' lists
 
@@ -335,65 +329,6 @@ def sharpness(grey: Image.Image) -> float:
     if var_image == 0:
         return 0.0
     return ImageStat.Stat(grey.filter(_LAPLACIAN)).var[0] / var_image
-
-
-# --- perceptual hash -----------------------------------------------------------------------------
-
-def _cosines(side: int, keep: int) -> list[list[float]]:
-    return [[math.cos(math.pi * (2 * x + 1) * u / (2 * side)) for x in range(side)]
-            for u in range(keep)]
-
-
-_COARSE = (32, 8, _cosines(32, 8))
-_FINE = (64, 16, _cosines(64, 16))
-
-
-def _dct_bits(img: Image.Image, side: int, keep: int, cos, skip_dc: bool) -> int:
-    """The keep×keep lowest DCT-II frequencies of a side×side greyscale copy, each bit "above
-    the median" of them."""
-    small = img.convert("L").resize((side, side), Image.Resampling.BOX)
-    px = list(small.tobytes())
-    rows = [px[i * side:(i + 1) * side] for i in range(side)]
-    # Separable DCT-II, computing only the kept coefficients.
-    row_dct = [[sum(map(mul, cos[u], row)) for u in range(keep)] for row in rows]
-    columns = list(zip(*row_dct))  # columns[u][y]
-    coeffs = [sum(map(mul, cos[v], columns[u])) for v in range(keep) for u in range(keep)]
-    if skip_dc:  # the mean brightness says nothing about the picture
-        coeffs = coeffs[1:]
-    median = sorted(coeffs)[len(coeffs) // 2]
-    bits = 0
-    for c in coeffs:
-        bits = (bits << 1) | (c > median)
-    return bits
-
-
-def perceptual_hash(img: Image.Image) -> str:
-    """64-bit DCT hash (pHash): the 8×8 lowest frequencies of a 32×32 greyscale copy, each bit
-    "above the median". Robust to recompression and rescaling, less to cropping."""
-    return f"{_dct_bits(img, *_COARSE, skip_dc=False):016x}"
-
-
-def fine_hash(img: Image.Image) -> str:
-    """255-bit DCT hash: the 16×16 lowest frequencies (but the mean) of a 64×64 copy. Where two
-    pages share a layout (lines of text in the same places) the 64-bit hash sees the layout;
-    this one sees enough of the lines themselves to tell two pages apart."""
-    return f"{_dct_bits(img, *_FINE, skip_dc=True):064x}"
-
-
-def hamming(a_hex: str, b_hex: str) -> int:
-    """Number of differing bits between two hashes of the same length."""
-    return bin(int(a_hex, 16) ^ int(b_hex, 16)).count("1")
-
-
-def is_duplicate(a: str, b: str, threshold: int = DUPLICATE_THRESHOLD,
-                 a_fine: str | None = None, b_fine: str | None = None,
-                 fine_threshold: int = FINE_DUPLICATE_THRESHOLD) -> bool:
-    """The cross-applicant duplicate signal: two attachments whose hashes are this close show the
-    same picture (a certificate or photo reused by another applicant). A signal for a reviewer,
-    not a refusal. With both fine hashes given, they must agree too."""
-    if hamming(a, b) > threshold:
-        return False
-    return a_fine is None or b_fine is None or hamming(a_fine, b_fine) <= fine_threshold
 
 
 def _thumbnail(reduced: Image.Image) -> bytes:

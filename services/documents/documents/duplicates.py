@@ -6,15 +6,15 @@ victim, and a person must judge) but **flagged** with a reason naming the other 
 ``duplicate_of``, so the committee sees it. The same applicant uploading the same image again
 (a re-upload, or one scan used in two sections) is not a signal.
 
-"The same picture" is decided by two perceptual hashes (`documents.checks`): the 64-bit ``phash``
-within `DUPLICATE_THRESHOLD` bits, confirmed by the 255-bit ``fine_hash`` within
+"The same picture" is decided by two perceptual hashes (`documents.hashes`): the 64-bit
+``phash`` within `DUPLICATE_THRESHOLD` bits, confirmed by the 255-bit ``fine_hash`` within
 `FINE_DUPLICATE_THRESHOLD`.
 
 Finding candidates without reading every hash ever stored: the 64-bit hash is cut into
 `BANDS` bands of 8 bits. Two hashes at most `BANDS - 1` bits apart agree on at least one whole
 band (pigeonhole), so the candidates are the rows sharing any band with the new hash, found by
 an index (`band_keys`). The same keys serialise concurrent checks of near-identical images
-(`service.py` takes a transaction-scoped lock per key): two uploads of one picture at once
+(`store.lock_bands` takes a transaction-scoped lock per key): two uploads of one picture at once
 cannot both miss each other.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from contracts.errors import Problem
 from contracts.people import application_number
-from documents.checks import DUPLICATE_THRESHOLD, FINE_DUPLICATE_THRESHOLD, is_duplicate
+from documents.hashes import DUPLICATE_THRESHOLD, FINE_DUPLICATE_THRESHOLD, is_duplicate
 
 BANDS = 8
 assert DUPLICATE_THRESHOLD < BANDS, "the band index only finds hashes fewer than BANDS bits apart"
@@ -60,8 +60,6 @@ def first_duplicate(phash: str, fine: str | None, applicant_id: str,
                         FINE_DUPLICATE_THRESHOLD):
             return other
     return None
-
-
 
 
 def duplicate_reason(other: Seen, field: str | None = None) -> dict:

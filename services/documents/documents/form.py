@@ -146,3 +146,10 @@ def form_opinion(step: str, decision: str, opinion: str, reviewer: dict | None,
 def with_opinions(form: dict, opinions: list[dict]) -> dict:
     """The form with the opinions recorded so far, oldest first (the caller orders them)."""
     return {**form, "opinions": list(opinions)}
+
+
+def printed_opinion(opinion) -> dict:
+    """A decision as documents keeps it (models.opinions, or the same fields of STEP_DECIDED)
+    as the form prints it (`form_opinion`)."""
+    return form_opinion(opinion["step"], opinion["decision"], opinion["opinion"],
+                        opinion["reviewer"], opinion["decided_at"])

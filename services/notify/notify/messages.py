@@ -1,11 +1,13 @@
 """Who is told what (通知内容), per event: pure functions from an event and what notify knows to
-the notices to send. No I/O; the service loads the contact and calls these.
+the notices to send. No I/O (`portal_url` only reads the deployment's setting); the handlers
+(notify.handlers) load the contact and call these.
 
 A `Notice` names the template (with a variant after `:` where one event gives several notices
 to one person, e.g. `supplement_reminder:24h`), the person and the template's variables.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -47,6 +49,10 @@ def template_name(template: str) -> str:
     return template.split(":", 1)[0]
 
 
+def portal_url(config) -> str:
+    """The platform's address for the link in messages: `PORTAL_URL` from the config or the
+    environment, set by the deployment (no default could be right)."""
+    return str(config.get("PORTAL_URL") or os.environ.get("PORTAL_URL") or "见所在单位通知")
 
 
 def local_time(value: str | datetime) -> str:

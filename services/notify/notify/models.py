@@ -1,11 +1,12 @@
 """notify's own tables: the contacts it was told about, templates, sends and every attempt.
 
 A *send* is one notification to one person (idempotency key = event id + recipient + template);
-an *attempt* is one call to a provider for it. Status of a send:
+an *attempt* is one call to a provider for it. Status of a send (`notify.lifecycle` lists them
+and the one table of their changes):
 
 - `pending`: the intent is recorded; due at `next_attempt_at` (first try, or a retry);
 - `sending`: claimed by a worker that is calling the provider (`claimed_at`); one left here
-  longer than `SEND_LEASE_SECONDS` was interrupted by a crash (see service.py);
+  longer than `SEND_LEASE_SECONDS` was interrupted by a crash (see delivery.py);
 - `sent`: a provider accepted it;
 - `failed`: refused permanently on every channel the person has (never retried by itself);
 - `dead`: transient failures until the retries ran out on every channel;

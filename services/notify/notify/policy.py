@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from .channels import DeliveryFailure, TransientFailure
+from .lifecycle import Status
 
 CHANNELS = ("email", "sms")
 
@@ -126,7 +127,7 @@ def reminder_due(deadline: datetime, now: datetime,
 class NextStep:
     """What becomes of a send after a failed attempt."""
 
-    status: str  # pending (try again at `at`, on `channel`) | failed | dead
+    status: Status  # pending (try again at `at`, on `channel`) | failed | dead
     channel: str
     channel_attempts: int
     at: datetime | None
@@ -143,12 +144,12 @@ def after_failure(failure: DeliveryFailure, channel: str, channel_attempts: int,
     `dead` (transient to the end). Both go to the dead letters for an operator.
     """
     if should_retry(failure, channel_attempts, max_attempts):
-        return NextStep("pending", channel, channel_attempts,
+        return NextStep(Status.PENDING, channel, channel_attempts,
                         next_attempt_at(channel_attempts, now, base, cap, rng))
     rest = list(order[order.index(channel) + 1:]) if channel in order else []
     if rest:
-        return NextStep("pending", rest[0], 0, now)
-    final = "dead" if isinstance(failure, TransientFailure) else "failed"
+        return NextStep(Status.PENDING, rest[0], 0, now)
+    final = Status.DEAD if isinstance(failure, TransientFailure) else Status.FAILED
     return NextStep(final, channel, channel_attempts, None)
 
 

@@ -4,8 +4,8 @@ import io
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
-from documents.checks import (ACCEPTED, FLAGGED, REJECTED, check_attachment, hamming,
-                              is_duplicate, strip_metadata)
+from documents.checks import ACCEPTED, FLAGGED, REJECTED, check_attachment, strip_metadata
+from documents.hashes import hamming, is_duplicate
 from tests.support.images import A4_150DPI, text_page
 
 

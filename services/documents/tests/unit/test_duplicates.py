@@ -3,7 +3,7 @@ import random
 
 from hypothesis import given, strategies as st
 
-from documents.checks import hamming
+from documents.hashes import hamming
 from documents.duplicates import (BANDS, CODE, Seen, band_keys, duplicate_reason,
                                   first_duplicate)
 

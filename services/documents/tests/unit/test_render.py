@@ -18,10 +18,10 @@ from pypdf import PdfReader
 from reportlab.lib.pagesizes import A4
 
 from documents import fonts
-from documents.render import (SAMPLE_FORM, DocumentMeta, render_delivery_list,
+from documents.render import (DocumentMeta, content_fingerprint, render_delivery_list,
                               render_evaluation_form, render_exemption_form, render_guarantee,
-                              render_publicity_notice, render_results_list, verification_code,
-                              content_fingerprint)
+                              render_publicity_notice, render_results_list, verification_code)
+from tests.support.forms import SAMPLE_FORM
 
 SECRET = "test-secret"
 

@@ -1,0 +1,153 @@
+"""An application's documents, rendered at each submission and again on each decision: the
+watermarked 评审表 (D-1) with the opinions recorded so far, 附件1 (D-2) and 附件2 (D-3).
+
+The PDFs are drawn (`documents.heavy`) and stored before the transaction that records them, so a
+failure retries the whole handler; object keys are derived from ids, so a retry overwrites,
+never duplicates.
+"""
+from __future__ import annotations
+
+import functools
+import uuid
+
+from contracts import events
+from contracts.errors import Refusal
+from contracts.people import application_number
+from contracts.season import load_season
+from documents import dependencies, render, store
+from documents.form import (claims_exemption, exemption_data, form_from_snapshot,
+                            guarantee_data, printed_opinion, season_labels, with_opinions)
+from documents.heavy import heavy
+from plumbing.config import ROOT
+from plumbing.events import subscribe
+
+FORM = "evaluation_form"  # 专业技术职务任职资格评审表 (D-1)
+GUARANTEE = "guarantee"  # 附件1 专业技术资格评审材料真实性保证书 (D-2)
+EXEMPTION = "exemption_form"  # 附件2 继续教育免试审批表 (D-3, R-3.4)
+RENDERERS = {FORM: render.render_evaluation_form, GUARANTEE: render.render_guarantee,
+             EXEMPTION: render.render_exemption_form}
+PHOTO = "photo"  # 一寸免冠照片 (R-3.3 §1)
+
+
+@functools.cache
+def _labels(season_id: str) -> dict:
+    """Chinese names of the season's series, specialties and levels, for the printed form."""
+    path = ROOT / "seasons" / f"{season_id}.yaml"
+    try:
+        return season_labels(load_season(path.read_text("utf-8")))
+    except (OSError, Refusal):
+        return {}
+
+
+class ApplicationDocuments:
+    """on_application_submitted, on_step_decided."""
+
+    db, storage = dependencies.db, dependencies.storage
+    clock, config = dependencies.clock, dependencies.config
+
+    # `subscribe`, not `@handles`: the PDFs are drawn and stored before the transaction.
+    @subscribe(events.APPLICATION_SUBMITTED)
+    def on_application_submitted(self, payload):
+        """Every submission gets its own documents, from the frozen version: the 评审表 (D-1)
+        with the checked one-inch photo, the opinions recorded online so far and boxes for the
+        handwritten ones, signatures and stamps; 附件1 the authenticity guarantee (D-2, every
+        applicant, R-3.3 §10); 附件2 the exemption approval form (D-3) when the application
+        claims the continuing-education exemption (R-3.4)."""
+        app_id, version, season = payload["application_id"], payload["version"], payload["season"]
+        with self.db.session() as session:
+            rendered = store.is_rendered(session, app_id, version, FORM)
+        if rendered:  # the same submission announced again: done already
+            with self.db.consume(payload, "intake.application_submitted"):
+                return
+        labels = _labels(season)
+        form = form_from_snapshot(payload["snapshot"], payload["applicant"], labels)
+        generated_at = payload["occurred_at"][:10]
+        photo_key = self._photo_key(payload["snapshot"])
+        photo = self.storage.get_bytes(self.storage.attachments, photo_key) if photo_key else None
+        with self.db.session() as session:
+            recorded = store.recorded_opinions(session, app_id)
+        wanted = [(FORM, with_opinions(form, recorded), photo),
+                  (GUARANTEE, guarantee_data(form), None)]
+        if claims_exemption(payload["snapshot"]):
+            wanted.append((EXEMPTION, exemption_data(form, season), None))
+        done = [self._draw(app_id, version, season, kind, 0, data, photo, generated_at)
+                for kind, data, photo in wanted]
+        with self.db.consume(payload, "intake.application_submitted") as tx:
+            if tx is None:
+                return
+            store.record_source(tx.session, app_id, version, season, form, photo_key,
+                                generated_at)
+            for row in done:
+                self._record(tx, row)
+
+    # `subscribe`, not `@handles`: the new revision is drawn and stored before the transaction.
+    @subscribe(events.STEP_DECIDED)
+    def on_step_decided(self, payload):
+        """D-1, R-4.1: a reviewer decided; the 评审表 of the application's latest version is
+        rendered again, as its next revision, with every opinion recorded so far printed in its
+        box (the unit's R-4.2 text as recorded, the department's, the committee's formal review).
+        The decision is kept here; the same decision announced again renders nothing."""
+        app_id = payload["application_id"]
+        opinion = {"application_id": app_id, "task_id": payload["task_id"],
+                   "step": payload["step"], "org_id": payload.get("org_id"),
+                   "decision": payload["decision"], "opinion": payload.get("opinion") or "",
+                   "reviewer": payload.get("reviewer") or {},
+                   "decided_at": str(payload["decided_at"])}
+        with self.db.session() as session:
+            known = store.decision_known(session, opinion["task_id"], opinion["decision"],
+                                         opinion["decided_at"])
+            source = store.latest_source(session, app_id)
+            recorded = store.recorded_opinions(session, app_id)
+            revision = None
+            if source is not None:
+                revision = store.next_revision(session, app_id, source.version, FORM)
+        done = None  # no source yet (submission not rendered): that rendering will print it
+        if not known and source is not None:
+            photo = (self.storage.get_bytes(self.storage.attachments, source.photo_key)
+                     if source.photo_key else None)
+            form = with_opinions(source.form, recorded + [printed_opinion(opinion)])
+            done = self._draw(app_id, source.version, source.season, FORM, revision, form, photo,
+                              source.generated_at)
+        with self.db.consume(payload, "review.step_decided") as tx:
+            if tx is None or known:
+                return
+            store.record_opinion(tx.session, opinion)
+            if done is not None:
+                self._record(tx, done)
+
+    def _draw(self, app_id, version, season, kind, revision, data, photo, generated_at) -> dict:
+        """Render one document and store its PDF (before the transaction that records it: a
+        failure retries the handler; the key is derived from ids, so a retry overwrites)."""
+        code = render.verification_code(self.config["DOCUMENT_SECRET"], app_id, version, kind,
+                                        revision)
+        meta = render.DocumentMeta(
+            application_no=application_number(app_id), verification_code=code, season=season,
+            verify_url=f"{self.config['VERIFY_URL_BASE']}/{code}", generated_at=generated_at)
+        doc = heavy(RENDERERS[kind], data, meta=meta, **({"photo_jpeg": photo}
+                                                         if kind == FORM else {}))
+        # A revision's key carries its fingerprint: two decisions rendered at once both aim at
+        # the next revision, one loses on the unique constraint and retries — its PDF must not
+        # overwrite the winner's. The same content retried overwrites itself.
+        suffix = f".r{revision}-{doc.fingerprint[:16]}" if revision else ""
+        key = f"{season}/{app_id}/v{version}/{kind}{suffix}.pdf"
+        self.storage.put_bytes(self.storage.documents, key, doc.pdf, "application/pdf")
+        return {"id": str(uuid.uuid4()), "application_id": app_id, "version": version,
+                "kind": kind, "revision": revision, "object_key": key,
+                "fingerprint": doc.fingerprint, "verification_code": code, "pages": doc.pages}
+
+    def _record(self, tx, row: dict):
+        store.record_rendered(tx.session, row, self.clock())
+        tx.emit(events.DOCUMENT_RENDERED, document_id=row["id"],
+                **{k: v for k, v in row.items() if k != "id"})
+
+    def _photo_key(self, snapshot: dict) -> str | None:
+        """The clean (upright, metadata-free) copy of the version's one-inch photo: the latest
+        photo attachment of the snapshot that this service accepted or flagged."""
+        ids = [a["id"] for a in snapshot.get("attachments") or []
+               if isinstance(a, dict) and a.get("kind") == PHOTO]
+        if not ids:
+            return None
+        with self.db.session() as session:
+            rows = store.clean_copies(session, ids)
+        usable = [rows[i] for i in ids if rows.get(i)]
+        return usable[-1] if usable else None
