@@ -9,22 +9,28 @@ import uuid
 from datetime import date
 
 from nameko.rpc import rpc
-from sqlalchemy import select
 
 from contracts import events
 from contracts.errors import Problem, Refusal
 from contracts.season import load_season
 from plumbing.rpc import refusals_as_data
-from review import models as m
+from review import dependencies
 from review import orgs as org_files
 from review.rules import audit as audit_rules
 from review.rules import publicity as publicity_rules
 from review.rules import sanctions as sanction_rules
-from review.store import append_audit, audit_entries, reviewer_of, settings
+from review.store.applications import application, task_rows
+from review.store.audit import append_audit, audit_entries, reviewer_of
+from review.store.meetings import result_rows
+from review.store.paper import delivery_rows
+from review.store.registry import (insert_sanction, override_days, replace_registry,
+                                   replace_season, sanction_rows, settings)
 
 
 class Administration:
     """One area of `ReviewService` (review.service): see the module docstring."""
+
+    db, clock = dependencies.db, dependencies.clock
 
     @rpc
     @refusals_as_data
@@ -42,18 +48,7 @@ class Administration:
             raise Refusal.of(problems, code="ORGANISATIONS_INVALID",
                              message="组织机构文件有误，请按列出的问题逐项修改")
         with self.db.transaction() as tx:
-            tx.session.execute(m.organisations.delete())
-            tx.session.execute(m.committees.delete())
-            for org in registry.organisations:
-                tx.session.execute(m.organisations.insert().values(
-                    id=org.id, name=org.name, kind=org.kind, parent_id=org.parent_id,
-                    outside_region=org.outside_region,
-                    reviewers=[{**vars(c), "channel": "email"} for c in org.reviewers]))
-            for c in registry.committees:
-                tx.session.execute(m.committees.insert().values(
-                    id=c.id, name=c.name, series=c.series, specialties=list(c.specialties),
-                    levels=list(c.levels), conditions_document=c.conditions_document,
-                    scope=c.scope, members=[vars(e) for e in c.members]))
+            replace_registry(tx.session, registry)
             append_audit(tx, self.clock(), {"sub": "admin", "role": "admin"},
                          "organisations_loaded", filename,
                          organisations=len(registry.organisations),
@@ -67,9 +62,7 @@ class Administration:
         """The season file (R-2.2 window, R-4.4 cap, R-4.5 hours, R-2.3 days, R-4.2 text)."""
         season = load_season(text)
         with self.db.transaction() as tx:
-            tx.session.execute(m.seasons.delete().where(m.seasons.c.id == season.id))
-            tx.session.execute(m.seasons.insert().values(id=season.id, document=text,
-                                                         loaded_at=self.clock()))
+            replace_season(tx.session, season.id, text, self.clock())
         return {"season": season.id}
 
     @rpc
@@ -88,10 +81,7 @@ class Administration:
         if problems or not parsed:
             raise Refusal.of(problems or [Problem("CALENDAR_EMPTY", "请至少录入一个日期", "days")])
         with self.db.transaction() as tx:
-            for day, working in parsed.items():
-                tx.session.execute(m.calendar_overrides.delete().where(
-                    m.calendar_overrides.c.day == day))
-                tx.session.execute(m.calendar_overrides.insert().values(day=day, working=working))
+            override_days(tx.session, parsed)
             append_audit(tx, self.clock(), principal, "calendar_loaded", "calendar",
                          days={d.isoformat(): w for d, w in sorted(parsed.items())})
         return {"days": len(parsed)}
@@ -122,32 +112,13 @@ class Administration:
             if kind == "tasks":
                 return [{k: v for k, v in t.items() if k != "reviewer"}
                         | {"reviewer": (t["reviewer"] or {}).get("name")}
-                        for t in self.list_tasks(org_id)] if org_id else []
+                        for t in task_rows(session, org_id)] if org_id else []
             if kind == "results":
-                q = select(m.results, m.applications.c.applicant, m.applications.c.unit_id,
-                           m.applications.c.committee_id).join(
-                    m.applications, m.applications.c.id == m.results.c.application_id)
-                if org_id:
-                    q = q.where(m.applications.c.committee_id == org_id)
-                return [{"application_id": r.application_id,
-                         "name": (r.applicant or {}).get("name"), "unit_id": r.unit_id,
-                         "committee_id": r.committee_id, "members": r.members,
-                         "attending": r.attending, "votes_for": r.votes_for,
-                         "against": r.against, "abstain": r.abstain, "outcome": r.outcome,
-                         "stage": r.stage} for r in session.execute(q).all()]
+                return result_rows(session, org_id)
             if kind == "paper":
-                q = select(m.paper_deliveries)
-                if org_id:
-                    q = q.where(m.paper_deliveries.c.unit_id == org_id)
-                return [{"id": d.id, "season": d.season, "unit_id": d.unit_id,
-                         "delivered_at": d.delivered_at.isoformat(),
-                         "applications": len(d.applications),
-                         "received_by": (d.received_by or {}).get("name")}
-                        for d in session.execute(q.order_by(m.paper_deliveries.c.delivered_at))]
+                return delivery_rows(session, org_id)
             if kind == "sanctions":
-                return [{"id": x.id, "subject": x.subject, "subject_id": x.subject_id,
-                         "starts_on": x.imposed_on.isoformat(), "until": x.until.isoformat(),
-                         "reason": x.reason} for x in session.execute(select(m.sanctions))]
+                return sanction_rows(session)
         raise Refusal("LIST_KIND_UNKNOWN", "清单类型应为 tasks、results、paper 或 sanctions",
                       field="kind")
 
@@ -168,8 +139,7 @@ class Administration:
         with self.db.transaction() as tx:
             app = None
             if application_id:
-                app = tx.session.execute(select(m.applications).where(
-                    m.applications.c.id == application_id)).first()
+                app = application(tx.session, application_id)
                 if app is None:
                     raise Refusal("NOT_FOUND", "申报不存在", status=404, field="application_id")
             sid = subject_id or (app and (app.unit_id if subject is sanction_rules.Subject.UNIT
@@ -183,10 +153,10 @@ class Administration:
                                                reason)
             until = sanction_rules.barred_until(sanction, conf.sanction_years)
             sanction_id = str(uuid.uuid4())
-            tx.session.execute(m.sanctions.insert().values(
-                id=sanction_id, subject=subject.value, subject_id=sid,
+            insert_sanction(
+                tx.session, id=sanction_id, subject=subject.value, subject_id=sid,
                 application_id=app.id if app else None, imposed_on=sanction.imposed_on,
-                until=until, reason=reason, imposed_by=reviewer_of(principal)))
+                until=until, reason=reason, imposed_by=reviewer_of(principal))
             append_audit(tx, now, principal, "sanction_imposed", sid, kind=subject.value,
                          sanction_id=sanction_id, until=until.isoformat(), reason=reason)
             is_unit = subject is sanction_rules.Subject.UNIT

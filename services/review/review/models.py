@@ -52,7 +52,8 @@ applications = Table(  # what review knows of an application: its route and wher
     Column("committee_id", String(80), nullable=False, index=True),
     Column("route", JSON, nullable=False),  # [{kind, id, name}], R-4.3
     Column("step_index", Integer, nullable=False),
-    # in_review | returned | supplement_requested | accepted | refused | abandoned | withdrawn
+    # in_review | returned | supplement_requested | accepted | refused | abandoned | withdrawn:
+    # review.lifecycle.Status, changed only through its table
     Column("status", String(30), nullable=False),
     Column("version", Integer, nullable=False),
     Column("submission_no", Integer, nullable=False),

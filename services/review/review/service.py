@@ -1,30 +1,42 @@
-"""review: routing level by level, the clocks, decisions (ARCHITECTURE.md §1).
+"""review: routing level by level, the clocks, decisions (docs/services.md, “review”).
 
 Entrypoints stay thin: load (`review.store`), call a rule from `review.rules`, store, emit, and
 append the decision to the audit chain (R-4.1) — all in one transaction. Every RPC that decides
 takes the caller as `principal` ({sub, role, org, name}), as intake authenticated it, so each
 decision names who made it; review checks that the principal acts within its scope and at the
-application's current step, and refuses otherwise with nothing changed.
+application's current step (`review.route`), and refuses otherwise with nothing changed. Every
+change of an application's status goes through `review.lifecycle`.
 
 The service is composed of one class per area, each in its own module:
-`review.base` (name, dependencies, who may act at a step, tasks level by level),
-`review.steps` (the route: submissions, unit publicity and recommendation, forwarding, returns,
-withdrawals, what reviewers see), `review.formal` (the committee's formal review, supplements and
-the sweep), `review.meetings` (meetings, ballots, results, cases), `review.paper` (paper
-materials) and `review.admin` (organisations, season, calendar, sanctions, audit, exports).
+- `review.intake_events`: intake's submissions routed (first, resubmission, supplement) and
+  withdrawals;
+- `review.unit_step`: the unit's publicity, objections and recommendation;
+- `review.levels`: a department's forwarding, and a return at any level;
+- `review.formal`: the committee's formal review: accept, refuse, request a supplement;
+- `review.sweep`: the timer: expired supplement requests abandoned, paper reminders;
+- `review.meetings`: meetings, recusals, ballots, and results posted;
+- `review.results`: objections to results, re-checks and complaints, final results;
+- `review.paper`: paper deliveries and checklists;
+- `review.reads`: tasks, visibility and the view of an application;
+- `review.admin`: organisations, season, calendar, sanctions, audit, exports.
 """
 from __future__ import annotations
 
+from plumbing.health import HealthMixin
 from review.admin import Administration
-from review.base import ReviewBase, UnknownUnit, step_name
 from review.formal import FormalReview
+from review.intake_events import IntakeEvents
+from review.levels import Levels
 from review.meetings import Meetings
 from review.paper import PaperMaterials
-from review.steps import RouteSteps
+from review.reads import Reads
+from review.results import Results
+from review.sweep import Sweep
+from review.unit_step import UnitStep
 
-__all__ = ["ReviewService", "UnknownUnit", "step_name"]
 
-
-class ReviewService(ReviewBase, Administration, RouteSteps, FormalReview, Meetings,
-                    PaperMaterials):
+class ReviewService(IntakeEvents, UnitStep, Levels, FormalReview, Sweep, Meetings, Results,
+                    PaperMaterials, Reads, Administration, HealthMixin):
     """The nameko service `review` (run as `review.service:ReviewService`)."""
+
+    name = "review"

@@ -48,12 +48,6 @@ def open_publicity(opened_at: datetime, calendar: WorkingCalendar,
     return Publicity(opened_at, calendar.add_working_days(season_date(opened_at), days))
 
 
-def publicity_end(opened_at: datetime, calendar: WorkingCalendar,
-                  days: int = PUBLICITY_WORKING_DAYS) -> date:
-    """R-2.3, R-4.2: the last day (inclusive) of a publicity opened at `opened_at`."""
-    return open_publicity(opened_at, calendar, days).last_day
-
-
 @dataclass(frozen=True)
 class Objection:
     """An objection (异议) to a publicity; `upheld` once resolved in the objector's favour."""

@@ -16,14 +16,7 @@ from enum import StrEnum
 from contracts.errors import Problem, Refusal
 
 from .calendar import WorkingCalendar
-from .publicity import (PUBLICITY_WORKING_DAYS, Objection, Publicity, objection_problems,
-                        open_publicity, season_date)
-
-
-def results_final_at(published_at: datetime, calendar: WorkingCalendar,
-                     days: int = PUBLICITY_WORKING_DAYS) -> datetime:
-    """N-8.6: the instant a result posted at `published_at` becomes final, objections aside."""
-    return open_publicity(published_at, calendar, days).ends_at
+from .publicity import Objection, Publicity, objection_problems, season_date
 
 
 def result_final_problems(now: datetime, publicity: Publicity,
@@ -67,8 +60,3 @@ def open_case(kind: CaseKind, opened_at: datetime, owner: str, calendar: Working
     days = CASE_WORKING_DAYS[kind] if days is None else days
     return Case(kind, opened_at, owner,
                 calendar.add_working_days(season_date(opened_at), days))
-
-
-def case_overdue(now: datetime, case: Case) -> bool:
-    """N-8.7: a case without an outcome after its deadline day is overdue."""
-    return case.outcome is None and season_date(now) > case.deadline

@@ -1,7 +1,8 @@
 """Level-by-level routing (逐级提交), R-4.3, with R-1.3/R-3.5/R-4.6 for who starts it, and the
 choice of committee (评审委员会) by evaluation-conditions document, R-1.2.
 
-A route is [first reviewer, each supervising department above it in turn, the committee]. The
+A route is [first reviewer, each supervising department above it in turn, the committee]; an
+application moves up it one level at a time (`review.route.advance`). The
 root (自治区工业和信息化厅) is not a step of its own: its committees judge for it. The first
 reviewer is the applicant's unit; for aid staff (援疆) the dispatching unit, whose approval
 suffices (R-3.5) — so it sits directly under the root in the organisation file; for entrusted
@@ -70,15 +71,6 @@ def route_for(tree: Mapping[str, Organisation], unit_id: str, category: Category
             steps.append(Step("department", parent.id, parent.name))
         parent_id = parent.parent_id
     return steps + [Step("committee", committee_id)]
-
-
-def next_step(route: list[Step], current: Step) -> Step | None:
-    """R-4.3: the level after `current`; None once the committee has it."""
-    for i, step in enumerate(route):
-        if (step.kind, step.id) == (current.kind, current.id):
-            return route[i + 1] if i + 1 < len(route) else None
-    raise Refusal("ROUTE_STEP_UNKNOWN", f"（{current.kind} {current.id}）不在该申报的审核路径上",
-                  status=409, field="current")
 
 
 def committee_for(committees: Iterable[Committee], series: str, specialty: str | None,

@@ -4,6 +4,9 @@ The cap counts submissions to the committee, the first included. A return sends 
 back for revision and spends one; after the last allowed submission the committee can no longer
 return, only accept or refuse. A supplement request (补充材料, R-4.5) is not a return: the
 notice treats it separately and it does not resubmit, so it stays open on every submission.
+
+intake refuses a submission beyond the cap (it owns submissions); how many are left is
+`contracts.rules.submissions_left`, the one copy both services use.
 """
 from __future__ import annotations
 
@@ -20,20 +23,6 @@ class Decision(StrEnum):
     RETURN = "return"  # 退回修改
     REQUEST_SUPPLEMENT = "request_supplement"  # 补充材料, R-4.5
     REFUSE = "refuse"  # 不予受理
-
-
-def submissions_left(submitted_count: int, cap: int = SUBMISSION_CAP) -> int:
-    """R-4.4: an application may be submitted at most `cap` times, the first included."""
-    return max(cap - submitted_count, 0)
-
-
-def submit_problems(submitted_count: int, cap: int = SUBMISSION_CAP) -> list[Problem]:
-    """R-4.4: refuse a submission beyond the cap."""
-    if submissions_left(submitted_count, cap):
-        return []
-    return [Problem("SUBMISSION_CAP_REACHED",
-                    f"该申报已上报{submitted_count}次，上报次数不得超过{cap}次（含初次上报）",
-                    "submissions")]
 
 
 def committee_options(submission_no: int, cap: int = SUBMISSION_CAP) -> frozenset[Decision]:

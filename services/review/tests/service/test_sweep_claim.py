@@ -1,7 +1,7 @@
 """R-4.5 on real PostgreSQL: two sweeps racing over the same expired supplement requests (as two
 review instances do) claim each request exactly once — the conditional UPDATE … WHERE
-status='open' RETURNING of `review.store.abandon_expired`. Also R-4.1: concurrent appends to the
-audit chain stay one chain (the advisory lock)."""
+status='open' RETURNING of `review.store.supplements.abandon_expired`. Also R-4.1: concurrent
+appends to the audit chain stay one chain (the advisory lock)."""
 from __future__ import annotations
 
 import time
@@ -16,7 +16,8 @@ from plumbing import migrations
 from plumbing.db import make_engine
 from review import models as m
 from review.rules.audit import verify_chain
-from review.store import abandon_expired, append_audit, audit_entries
+from review.store.audit import append_audit, audit_entries
+from review.store.supplements import abandon_expired
 
 pytestmark = pytest.mark.service
 

@@ -5,7 +5,7 @@ import pytest
 
 from contracts.errors import Refusal
 from review.orgs import Organisation, load
-from review.rules.routing import Step, committee_for, next_step, route_for
+from review.rules.routing import committee_for, route_for
 
 SAMPLE = Path(__file__).parents[4] / "deploy" / "sample" / "organisations.yaml"
 REGISTRY, PROBLEMS = load(SAMPLE)
@@ -60,15 +60,6 @@ def test_r4_3_broken_parent_chain_is_refused_not_looped():
     with pytest.raises(Refusal) as e:
         route_for(tree, "u", "local", "c")
     assert e.value.code == "ROUTE_TREE_BROKEN"
-
-
-def test_r4_3_next_step_moves_up_one_level_and_ends_at_the_committee():
-    route = route_for(TREE, "unit-changji-textile", "local", "eng_textile")
-    assert next_step(route, route[0]) == route[1]
-    assert next_step(route, route[-1]) is None
-    with pytest.raises(Refusal) as e:
-        next_step(route, Step("department", "dept-urumqi"))
-    assert e.value.code == "ROUTE_STEP_UNKNOWN"
 
 
 def test_r1_2_committee_chosen_by_series_specialty_and_level():

@@ -4,9 +4,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from contracts.errors import Problem, Refusal
-from review.rules.submissions import (Decision, check_return, committee_options, return_problems,
-                                      submissions_left, submit_problems)
-from review.rules.supplements import is_abandoned, reminders_due, supplement_deadline
+from review.rules.submissions import Decision, check_return, committee_options, return_problems
+from review.rules.supplements import is_abandoned, supplement_deadline
 
 H = timedelta(hours=1)
 T0 = datetime(2019, 10, 20, 9, tzinfo=timezone(timedelta(hours=8)))
@@ -15,15 +14,6 @@ MISSING = [Problem("ATTACHMENT_MISSING", "缺少学信网查询结果", "section
 
 def codes(problems):
     return [p.code for p in problems]
-
-
-def test_r4_4_submissions_left_counts_the_first():
-    assert [submissions_left(n) for n in range(5)] == [3, 2, 1, 0, 0]
-
-
-def test_r4_4_fourth_submission_is_refused():
-    assert submit_problems(2) == []
-    assert codes(submit_problems(3)) == ["SUBMISSION_CAP_REACHED"]
 
 
 def test_r4_4_committee_may_return_before_the_third_submission_but_not_after():
@@ -61,18 +51,3 @@ def test_r4_5_unanswered_request_is_abandoned_only_after_the_deadline():
     deadline = supplement_deadline(T0)
     assert not is_abandoned(deadline, deadline, None)
     assert is_abandoned(deadline + timedelta(seconds=1), deadline, None)
-
-
-def test_r4_5_reminders_are_sent_once_24h_and_2h_before():
-    deadline = supplement_deadline(T0)
-    assert reminders_due(T0 + 23 * H, deadline) == []
-    assert reminders_due(T0 + 24 * H, deadline) == [24 * H]
-    assert reminders_due(T0 + 30 * H, deadline, already_sent={24 * H}) == []
-    assert reminders_due(T0 + 46 * H, deadline, already_sent={24 * H}) == [2 * H]
-    assert reminders_due(deadline, deadline) == []
-
-
-def test_r4_5_late_timer_sends_only_the_most_urgent_reminder():
-    deadline = supplement_deadline(T0)
-    assert reminders_due(T0 + 47 * H, deadline) == [2 * H]
-    assert reminders_due(T0 + 47 * H, deadline, already_sent={2 * H}) == []

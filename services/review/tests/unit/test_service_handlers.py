@@ -8,7 +8,8 @@ from sqlalchemy import select
 from contracts import events
 from plumbing.config import ROOT
 from review import models as m
-from review.service import ReviewService, UnknownUnit
+from review.intake_events import UnknownUnit
+from review.service import ReviewService
 from tests.support.stores import sqlite_store
 
 NOW = datetime(2019, 10, 15, 2, 0, tzinfo=timezone.utc)
@@ -56,7 +57,7 @@ def test_unknown_unit_raises_and_leaves_nothing_behind(service):
 
 
 def test_tasks_are_listed_per_organisation_only(service):
-    """DOMAIN.md §9: a reviewer sees only its own scope."""
+    """docs/rules.md §9: a reviewer sees only its own scope."""
     service.on_application_submitted(submitted("unit-urumqi-machinery"))
     assert len(service.list_tasks("unit-urumqi-machinery")) == 1
     assert service.list_tasks("unit-changji-textile") == []

@@ -1,0 +1,62 @@
+"""Supplement requests (补充材料, R-4.5): asked, answered, withdrawn, and the sweep's claim of
+the expired ones. Request statuses (open | answered | abandoned | withdrawn) stay in here."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from review import models as m
+
+t = m.supplement_requests
+
+
+def insert_open_request(session, **values) -> None:
+    session.execute(t.insert().values(status="open", **values))
+
+
+def lock_open_requests(session, application_id: str) -> None:
+    """Lock the application's open requests before its row, in the order the sweep takes them
+    (request, then application), so an answer and the sweep cannot deadlock."""
+    session.execute(select(t.c.id).where(t.c.application_id == application_id,
+                                         t.c.status == "open").with_for_update()).all()
+
+
+def open_request_for_update(session, application_id: str):
+    """The application's open request, locked, or None."""
+    return session.execute(select(t).where(t.c.application_id == application_id,
+                                           t.c.status == "open").with_for_update()).first()
+
+
+def mark_answered(session, request_id: str, now: datetime) -> None:
+    session.execute(update(t).where(t.c.id == request_id).values(status="answered",
+                                                                 answered_at=now))
+
+
+def abandoned_unanswered_for_update(session, application_id: str):
+    """The latest request the sweep abandoned with no answer recorded yet, locked, or None."""
+    return session.execute(select(t).where(
+        t.c.application_id == application_id, t.c.status == "abandoned",
+        t.c.answered_at.is_(None)).order_by(t.c.deadline.desc()).with_for_update()).first()
+
+
+def record_late_answer(session, request_id: str, now: datetime) -> None:
+    """When an answer came after the request was abandoned: kept, never applied."""
+    session.execute(update(t).where(t.c.id == request_id).values(answered_at=now))
+
+
+def withdraw_open_requests(session, application_id: str) -> None:
+    """The applicant withdrew: the sweep must never abandon these."""
+    session.execute(update(t).where(t.c.application_id == application_id,
+                                    t.c.status == "open").values(status="withdrawn"))
+
+
+def abandon_expired(session, now: datetime) -> list:
+    """Claim every open request whose deadline passed: a conditional UPDATE … WHERE
+    status='open' … RETURNING. Under PostgreSQL's row locks a second instance's identical
+    update waits, re-checks `status` and finds nothing: each request is claimed exactly once.
+    An answer at the deadline itself is in time (R-4.5, `rules.supplements.is_abandoned`)."""
+    return session.execute(
+        update(t).where(t.c.status == "open", t.c.deadline < now)
+        .values(status="abandoned")
+        .returning(t.c.id, t.c.application_id, t.c.season, t.c.deadline)).all()
