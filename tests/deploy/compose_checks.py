@@ -105,10 +105,6 @@ def needs_value(name: str, default: str | None) -> bool:
     return not default or bool(LOCAL_DEFAULT.search(default)) or bool(SECRET_NAME.search(name))
 
 
-def cli_subcommands(text: str) -> set[str]:
-    return set(re.findall(r"""add_parser\(\s*["']([\w-]+)["']""", text))
-
-
 # --- the checks ----------------------------------------------------------------------------------
 
 def healthcheck_problems(compose: dict) -> Problems:
@@ -184,7 +180,7 @@ def command_problems(argv: list[str], known: Known) -> Problems:
         return [f"{program}: not a console script of the project or its dependencies"]
     problems = []
     if program == "titles" and (not args or args[0] not in known.titles_subcommands):
-        problems.append(f"titles {args[:1]}: no such subcommand in plumbing/cli.py")
+        problems.append(f"titles {args[:1]}: no such subcommand of titles (plumbing/cli)")
     if program == "nameko":
         if args[:1] != ["run"] or "--config" not in args:
             return [f"nameko {' '.join(args)}: expected `nameko run --config <file> <module>`"]

@@ -7,14 +7,14 @@ import re
 import tomllib
 from pathlib import Path
 
-from tests.deploy.compose_checks import Known, cli_subcommands, load_compose, nameko_services
+from plumbing.cli import subcommands as titles_subcommands
+from tests.deploy.compose_checks import Known, load_compose, nameko_services
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 ENV_EXAMPLE = ROOT / ".env.example"
 DOCKERIGNORE = ROOT / ".dockerignore"
-CLI = ROOT / "plumbing" / "cli.py"
 PG_INIT = ROOT / "deploy" / "compose" / "postgres-init.sh"
 # What the Dockerfile's builder copies from each services/<name>/ into the image.
 SERVICE_RUNTIME_FILES = ("config.yml", "alembic.ini", "migrations")
@@ -50,8 +50,7 @@ def _module_exists(target: str) -> bool:
 def known() -> Known:
     """What a command of our image may name: the project's console scripts, `titles`
     subcommands, repository files and service modules."""
-    subcommands = cli_subcommands(CLI.read_text(encoding="utf-8")) if CLI.exists() else set()
-    return Known(_project_console_scripts(), frozenset(subcommands),
+    return Known(_project_console_scripts(), titles_subcommands(),
                  lambda p: (ROOT / p).exists(), _module_exists)
 
 

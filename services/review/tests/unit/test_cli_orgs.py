@@ -3,7 +3,7 @@ import base64
 
 from openpyxl import Workbook
 
-from plumbing.cli import _org_file
+from plumbing.cli.data import org_file as _org_file
 
 
 def test_yaml_is_sent_as_text(tmp_path):

@@ -1,0 +1,64 @@
+"""`titles`: the operator's command for every service, one module per group of commands.
+
+  titles migrate <service>            upgrade the service's database to head
+  titles topology                     declare every exchange and queue of the contracts
+  titles buckets                      create the object-store buckets
+  titles health <service>             exit 0 when the service answers
+  titles deadletters list <service>   show what failed every retry
+  titles deadletters replay <service> [--event-id ID]
+  titles load-season <file>           validate and load a season (intake and review)
+  titles load-orgs <file|dir>         organisations and committees (review) from YAML, XLSX or
+                                      a directory of CSV tables (review.orgs)
+  titles load-calendar <file>         holiday/make-up overrides, YAML {date: working} (R-2.3)
+  titles audit verify                 check review's hash-chained audit trail (R-4.1); exit 1
+                                      and name the first bad entry when one was edited
+  titles audit export [--format json|csv|xlsx] [--out FILE]   the audit trail (R-4.1)
+  titles export tasks|results|paper|sanctions [--org ID] [--format json|csv|xlsx] [--out FILE]
+                                      review's lists for offices that work in spreadsheets
+  titles token --role R --sub S [--org O]   a development bearer token (HS256 secret only)
+  titles run-local                    run everything as local processes (no Docker)
+
+Each module of this package (`operations`, `data`, `dev`) adds its commands with `register`; a
+command's function gets the parsed arguments and returns the exit code.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from plumbing.cli import data, dev, operations
+
+GROUPS = (operations, data, dev)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="titles", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for group in GROUPS:
+        group.register(sub)
+    return parser
+
+
+def subcommands() -> frozenset[str]:
+    """Every `titles` subcommand (the deployment tests check commands against it)."""
+    parser = build_parser()
+    return frozenset(next(a for a in parser._actions
+                          if isinstance(a, argparse._SubParsersAction)).choices)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+
+    from contracts.errors import Refusal
+
+    try:
+        return args.run(args) or 0
+    except Refusal as refusal:
+        print(json.dumps(refusal.to_dict(), ensure_ascii=False, indent=2), file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
