@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from plumbing.cli import data, dev, operations
@@ -50,6 +51,12 @@ def subcommands() -> frozenset[str]:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "check_settings", True):  # secrets from *_FILE; in production, refusals
+        from plumbing import settings
+
+        status = settings.enforce(os.environ, None, f"titles {args.command}")
+        if status:
+            return status
 
     from contracts.errors import Refusal
 
