@@ -17,8 +17,10 @@
                                       review's lists for offices that work in spreadsheets
   titles token --role R --sub S [--org O]   a development bearer token (HS256 secret only)
   titles run-local                    run everything as local processes (no Docker)
+  titles backup DIR [--keep N]        every database and both buckets, with a checksummed manifest
+  titles restore DIR/<backup> [--only-check]   check a backup, then put it back
 
-Each module of this package (`operations`, `data`, `dev`) adds its commands with `register`; a
+Each module of this package (`operations`, `data`, `dev`, `backup`) adds its commands with `register`; a
 command's function gets the parsed arguments and returns the exit code.
 """
 from __future__ import annotations
@@ -28,9 +30,9 @@ import json
 import os
 import sys
 
-from plumbing.cli import data, dev, operations
+from plumbing.cli import backup, data, dev, operations
 
-GROUPS = (operations, data, dev)
+GROUPS = (operations, data, dev, backup)
 
 
 def build_parser() -> argparse.ArgumentParser:
