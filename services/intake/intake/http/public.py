@@ -116,7 +116,7 @@ class Public:
     @endpoint
     def verify_document(self, request, code):
         """Public (no token): is this printed document genuine? (R-5.1)"""
-        wait = self.verify_rate.take(request.remote_addr or "unknown")
+        wait = self.verify_rate.take(request)  # per client, also behind the proxy
         if wait:
             response = problem(Refusal("RATE_LIMITED", "查询过于频繁，请稍后再试", status=429))
             response.headers["Retry-After"] = str(math.ceil(wait))
