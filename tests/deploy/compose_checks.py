@@ -156,9 +156,11 @@ def unused_variable_problems(compose: dict, env_names: set[str]) -> Problems:
 
 
 def unset_setting_problems(settings: dict[str, str | None], environment: dict) -> Problems:
+    """A setting is set by its variable or, for a secret, by NAME_FILE (plumbing/settings.py)."""
     return [f"{name} (default {default!r}) is not set in compose"
             for name, default in settings.items()
-            if needs_value(name, default) and name not in environment]
+            if needs_value(name, default) and name not in environment
+            and f"{name}_FILE" not in environment]
 
 
 @dataclass(frozen=True)
@@ -187,7 +189,8 @@ def command_problems(argv: list[str], known: Known) -> Problems:
         if not known.module_exists(args[-1]):
             problems.append(f"{args[-1]}: no such module")
     problems += [f"{a}: no such file in the repository" for a in args
-                 if "/" in a and not a.startswith("/") and not known.path_exists(a)]
+                 if "/" in a and not a.startswith("/") and "://" not in a
+                 and not known.path_exists(a)]
     return problems
 
 
@@ -201,7 +204,7 @@ def mount_problems(service: dict, path_exists: Callable[[str], bool]) -> Problem
             if not path_exists(source):
                 problems.append(f"{source}: no such file in the repository")
     for arg in argv_of(service.get("entrypoint")) + argv_of(service.get("command")):
-        if arg.endswith(".sh") and arg not in targets:
+        if arg.startswith("/") and arg.endswith(".sh") and arg not in targets:
             problems.append(f"{arg}: not mounted from the repository")
     return problems
 
@@ -223,23 +226,33 @@ def image_problems(compose: dict) -> Problems:
     return problems
 
 
+DATABASE_URL = re.compile(r"postgresql\+psycopg2://([^:@]+)(?::[^@]+)?@postgres:5432/(\w+)")
+
+
 def database_problems(compose: dict, init_script: str) -> Problems:
-    """Each DATABASE_URL's role and database are ones postgres-init.sh creates."""
+    """Each DATABASE_URL (and <SERVICE>_DATABASE_URL, the backup's) names a role and database
+    postgres-init.sh creates; its password is the secret file postgres-init.sh gives that role."""
     loop = re.search(r"for svc in ([^;]+);", init_script)
     created = set(loop[1].split()) if loop else set()
     postgres_env = environment_of(compose["services"].get("postgres", {}))
     problems = []
     for name, svc in compose["services"].items():
-        url = environment_of(svc).get("DATABASE_URL")
-        if not url:
-            continue
-        m = re.fullmatch(r"postgresql\+psycopg2://([^:]+):[^@]+@postgres:5432/(\w+)", url)
-        if not m or m[1] != m[2]:
-            problems.append(f"{name}: DATABASE_URL is not <svc>:<pw>@postgres:5432/<svc>")
-        elif m[2] not in created:
-            problems.append(f"{name}: database {m[2]} is not created by postgres-init.sh")
-        elif f"{m[2].upper()}_DB_PASSWORD" not in postgres_env:
-            problems.append(f"{name}: postgres is not given {m[2].upper()}_DB_PASSWORD")
+        env = environment_of(svc)
+        for key, url in env.items():
+            if key != "DATABASE_URL" and not key.endswith("_DATABASE_URL"):
+                continue
+            m = DATABASE_URL.fullmatch(url)
+            if not m or m[1] != m[2]:
+                problems.append(f"{name}: {key} is not <svc>@postgres:5432/<svc>")
+                continue
+            db = m[2]
+            secret = f"/run/secrets/{db}_db_password"
+            if db not in created:
+                problems.append(f"{name}: database {db} is not created by postgres-init.sh")
+            elif postgres_env.get(f"{db.upper()}_DB_PASSWORD_FILE") != secret:
+                problems.append(f"{name}: postgres is not given {db.upper()}_DB_PASSWORD_FILE")
+            elif env.get(key[:-len("URL")] + "PASSWORD_FILE") != secret:
+                problems.append(f"{name}: {key}'s password is not the file {secret}")
     return problems
 
 
