@@ -13,7 +13,6 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from contracts.errors import Refusal
-from plumbing import clock
 
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")  # the seasons' zone (seasons/*.yaml time_zone)
 
@@ -27,7 +26,7 @@ def register(sub) -> None:
 
 def drill_clock_file() -> str:
     """The deployment's clock file, or a refusal saying why its clock may not be moved."""
-    from plumbing import local
+    from plumbing import clock, local
 
     settings = local.deployment()
     if not clock.is_drill(settings.get("DRILL")):
@@ -43,6 +42,8 @@ def drill_clock_file() -> str:
 
 
 def describe(path: str) -> dict:
+    from plumbing import clock
+
     offset = clock.offset_from(path)
     now = clock.now_with(offset)
     return {"clock_file": path, "offset_seconds": round(offset.total_seconds(), 3),
@@ -51,6 +52,8 @@ def describe(path: str) -> dict:
 
 
 def advance(path: str, by: timedelta) -> dict:
+    from plumbing import clock
+
     if by <= timedelta(0):
         raise Refusal("CLOCK_DURATION_INVALID", "只能向前拨时钟；回到真实时间请用 titles clock reset",
                       status=422, field="duration")
@@ -59,11 +62,15 @@ def advance(path: str, by: timedelta) -> dict:
 
 
 def reset(path: str) -> dict:
+    from plumbing import clock
+
     clock.write_offset(path, timedelta(0))
     return describe(path)
 
 
 def run(args) -> int:
+    from plumbing import clock
+
     path = drill_clock_file()
     if args.action == "advance":
         if not args.duration:
