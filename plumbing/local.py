@@ -104,7 +104,10 @@ def _bin(name: str) -> str:
     return str(here) if here.exists() else (shutil.which(name) or name)
 
 
-RECORD = ROOT / "var" / "run-local.json"
+# Where run-local keeps its databases, logs, clock file and record: var/ of the tree, or
+# TITLES_VAR_DIR (the benchmark runs a second local system beside a developer's).
+VAR = Path(os.environ.get("TITLES_VAR_DIR") or ROOT / "var")
+RECORD = VAR / "run-local.json"
 
 
 def deployment() -> dict:

@@ -21,7 +21,7 @@ from plumbing import config as cfg
 from plumbing import demo_season
 from plumbing.cli.dev import make_token
 from plumbing.config import ROOT, SERVICES
-from plumbing.local import RECORD, Cluster, _bin, local_settings, public_base
+from plumbing.local import RECORD, VAR, Cluster, _bin, local_settings, public_base
 
 ORGS_FILE = ROOT / "deploy" / "sample" / "organisations.yaml"
 SEASON_2019 = ROOT / "seasons" / "2019.yaml"
@@ -74,7 +74,7 @@ def load_data(cluster: Cluster, today) -> dict:
     years = demo_season.calendar_years_to_load(app["start"], season["windows"]["paper_delivery"]
                                                ["end"])
     if years:
-        calendar = ROOT / "var" / "demo-calendar.yaml"
+        calendar = VAR / "demo-calendar.yaml"
         calendar.write_text("".join(f"'{d}': {str(w).lower()}\n" for d, w in years.items()))
         cluster.titles("load-calendar", str(calendar), service="review")
     cluster.titles("load-orgs", str(ORGS_FILE), service="review")
@@ -109,8 +109,8 @@ def banner(api: str, log_dir, loaded: dict, tokens: dict[str, str]) -> str:
 def main() -> int:
     # SIGTERM (a supervisor, `timeout`) stops the services like Ctrl-C does, through `finally`.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    var = ROOT / "var"
-    var.mkdir(exist_ok=True)
+    var = VAR
+    var.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     common = local_settings(env, var)
     moto = None
@@ -138,7 +138,7 @@ def main() -> int:
         audience = env.get("JWT_AUDIENCE") or intake["JWT_AUDIENCE"]
         api = public_base(common["WEB_SERVER_ADDRESS"])
         RECORD.write_text(json.dumps({
-            "pid": os.getpid(), "api": api, "log_dir": str(cluster.log_dir),
+            "pid": os.getpid(), "api": api, "var": str(var), "log_dir": str(cluster.log_dir),
             "DRILL": common["DRILL"], "CLOCK_OFFSET_FILE": common["CLOCK_OFFSET_FILE"],
             "JWT_KEY": key, "JWT_AUDIENCE": audience, "AMQP_URI": common["AMQP_URI"],
             "season": loaded["season"],

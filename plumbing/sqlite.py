@@ -17,9 +17,13 @@ issue 13). So, per engine (one database file in one process):
 
 pysqlite's own transaction handling is turned off (`isolation_level = None`) so that these
 BEGINs are the only ones (the recipe of SQLAlchemy's pysqlite documentation).
+
+`TITLES_SQLITE_MODE=legacy` restores the discipline before issue 13 (pysqlite's implicit
+transactions, a 30 s busy timeout): for the benchmark's comparison only (bench/embedded.py).
 """
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 
@@ -36,6 +40,8 @@ _HELD = "titles_write_lock"
 def configure_sqlite(engine, busy_timeout_ms: int = BUSY_TIMEOUT_MS,
                      write_wait: float = WRITE_WAIT_SECONDS):
     """Install the pragmas and the write discipline on an SQLite `engine`; returns it."""
+    if os.environ.get("TITLES_SQLITE_MODE") == "legacy":
+        return _legacy(engine)
     lock = Semaphore(1)
     engine.titles_write_lock = lock  # for tests and the benchmark: who holds it, who waits
 
@@ -96,3 +102,11 @@ def _begin_immediate(conn, write_wait: float) -> None:
                 raise
         eventlet.sleep(pause)  # another process writes: let this one's green threads run
         pause = min(pause * 2, 0.2)
+
+
+def _legacy(engine):
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn, _record):
+        dbapi_conn.execute("PRAGMA journal_mode=WAL")
+        dbapi_conn.execute("PRAGMA busy_timeout=30000")
+    return engine

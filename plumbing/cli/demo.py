@@ -123,7 +123,7 @@ def print_form(app: dict, settings: dict, ref: str, form: dict | None) -> None:
     print(f"\n评审表 (D-1), version {form['version']} revision {form['revision']}, "
           f"{form['pages']} pages, verification code {form['verification_code']}:")
     if keys:
-        out = ROOT / "var" / "demo" / f"{ref}-评审表.pdf"
+        out = Path(settings.get("var") or ROOT / "var") / "demo" / f"{ref}-评审表.pdf"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(client.get_object(s3["DOCUMENTS_BUCKET"], keys[-1]).read())
         print(f"  downloaded:  {out}")
