@@ -115,8 +115,9 @@ def deployment() -> dict:
     (`DRILL`, `CLOCK_OFFSET_FILE`…), or, when the environment names no clock file, what
     `titles run-local` recorded in var/run-local.json."""
     conf = cfg.load("intake")
-    settings = {k: conf.get(k) for k in ("DRILL", "CLOCK_OFFSET_FILE", "JWT_KEY", "JWT_AUDIENCE",
-                                         "AMQP_URI")}
+    settings = {k: conf.get(k) for k in ("DRILL", "JWT_KEY", "JWT_AUDIENCE", "AMQP_URI")}
+    settings["CLOCK_OFFSET_FILE"] = conf.get("CLOCK_OFFSET_FILE") or os.environ.get(
+        "CLOCK_OFFSET_FILE")
     if not settings["CLOCK_OFFSET_FILE"] and RECORD.exists():
         settings.update(json.loads(RECORD.read_text("utf-8")))
     return settings
