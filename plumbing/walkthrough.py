@@ -59,7 +59,11 @@ class Walkthrough:
     def call(self, method: str, path: str, role: str, expect: int = 200, **kw) -> dict | list:
         headers = {"Authorization": f"Bearer {self.tokens[role]}", **kw.pop("headers", {})}
         started = time.monotonic()
-        r = self.http.request(method, self.api + path, headers=headers, timeout=60, **kw)
+        try:
+            r = self.http.request(method, self.api + path, headers=headers, timeout=60, **kw)
+        except requests.RequestException as exc:  # no answer: recorded as status 0
+            self.calls.append((method, path, 0, time.monotonic() - started))
+            raise StepFailed(f"{method} {path} as {role}: no answer ({exc})") from exc
         self.calls.append((method, path, r.status_code, time.monotonic() - started))
         if r.status_code != expect:
             raise StepFailed(f"{method} {path} as {role}: {r.status_code} (expected {expect}) "

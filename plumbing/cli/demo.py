@@ -58,6 +58,10 @@ def run(args) -> int:
         sends = walk.notifications_sent()
     except StepFailed as exc:
         print(f"\nFAILED: {exc}", file=sys.stderr)
+        if "WINDOW_CLOSED" in str(exc):
+            print("Each walkthrough moves the drill clock about a week ahead; the demo season's "
+                  "window is now behind it. Restart `make run` (the demo season is made again "
+                  "around the clock) or run `titles clock reset`.", file=sys.stderr)
         return 1
     print_notices(walk, sends, Path(settings["log_dir"]) / "notify.log")
     print_form(app, settings, walk.ref, newest_form(app))
