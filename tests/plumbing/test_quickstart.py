@@ -16,7 +16,6 @@ import yaml
 from contracts.errors import Refusal
 from contracts.season import load_season
 from plumbing import clock
-from plumbing.cli import main as titles
 from plumbing.config import ROOT
 from plumbing.demo_season import DEMO_ID, calendar_years_to_load, demo_season
 from plumbing.local import local_settings, public_base
@@ -143,3 +142,24 @@ def test_one_token_per_role_of_the_rules():
     orgs = yaml.safe_load((ROOT / "deploy" / "sample" / "organisations.yaml").read_text("utf-8"))
     known = {o["id"] for o in orgs["organisations"]} | {c["id"] for c in orgs["committees"]}
     assert all(r.org in known for r in ROLES if r.org)
+
+
+def test_the_demo_asks_for_make_run_first():
+    done = _titles({}, "demo")
+    assert done.returncode == 2
+    assert json.loads(done.stderr[done.stderr.index("{"):])["code"] == "DEMO_NOT_RUNNING"
+
+
+def test_the_demo_reads_mail_and_sms_back_from_the_log_backends(tmp_path):
+    from plumbing.cli.demo import sent_messages
+
+    log = tmp_path / "notify.log"
+    log.write_text(
+        "2026-12-01 01:30:38,408 INFO notify.channels sms to 138****3170: 张三您好，已收到4AC46AFA。\n"
+        "2026-12-01 01:30:38,409 INFO notify.delivery send 64 (received) via sms: sent OK\n"
+        "2026-12-01 01:30:38,417 INFO notify.channels email to h***@example.org: [申报 4AC46AFA] 石磊：\n"
+        "\n请登录平台审核。\n"
+        "2026-12-01 01:30:39,000 INFO nameko.web.server GET /x 200\n", encoding="utf-8")
+    assert list(sent_messages(log)) == [
+        ("sms", "138****3170", "张三您好，已收到4AC46AFA。"),
+        ("email", "h***@example.org", "[申报 4AC46AFA] 石磊：\n\n请登录平台审核。")]
