@@ -160,6 +160,10 @@ def main() -> int:
         print(f"{' '.join(exc.cmd)} failed:\n{exc.stdout}\n{exc.stderr}", file=sys.stderr)
         return 1
     finally:
+        # A second SIGTERM (make forwards one to its children besides the process group's own)
+        # must not cut the cleanup short and leave a service running.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         RECORD.unlink(missing_ok=True)
         cluster.stop_all()
         if moto:
