@@ -13,8 +13,9 @@ Every process of the image starts through this module (the Dockerfile's ENTRYPOI
 2. **Under `TITLES_ENV=production`** (compose sets it; `make run` and the tests do not), `problems`
    refuses placeholders (`CHANGE-ME`), development defaults (the value a service's config.yml falls
    back to, for every secret, and `dev-only` values), keys too short to be keys, public addresses
-   that point at this machine or are not HTTPS, SQLite, a shifted clock, and a mail relay the
-   deployment does not define (its name does not resolve, as `mailpit` outside `--profile dev`).
+   that point at this machine or are not HTTPS, SQLite, a drill's movable clock (DRILL,
+   CLOCK_OFFSET_FILE), and a mail relay the deployment does not define (its name does not
+   resolve, as `mailpit` outside `--profile dev`).
    Each is one line naming the variable; values are never printed. The process exits 78
    (EX_CONFIG) having started nothing.
 """
@@ -144,6 +145,9 @@ def problems(values: Mapping[str, object], defaults: Mapping[str, str | None] | 
         if name in values and name not in flagged:
             found += _public_url_problems(name, values[name])
     found += _mail_problems(values, resolve)
+    if str(values.get("DRILL", "")).strip().lower() in ("1", "true", "yes", "on"):
+        found.append(Problem("DRILL_IN_PRODUCTION", "DRILL=true 允许手动拨动时钟，只用于演练（make run）；"
+                                                    "生产环境请删除该设置", "DRILL"))
     if values.get("CLOCK_OFFSET_FILE"):
         found.append(Problem("CLOCK_SHIFTED", "CLOCK_OFFSET_FILE 只用于测试和演练，生产环境的时钟不能偏移，"
                                               "请删除该设置", "CLOCK_OFFSET_FILE"))
@@ -260,7 +264,7 @@ def _is_local(host: str) -> bool:
 NAMEKO_DEFAULT = re.compile(r"\$\{([A-Z][A-Z0-9_]*):([^}]*)\}")
 CHECKED = set(SECRETS) | set(URL_PASSWORDS) | set(PUBLIC_URLS) | {"S3_ACCESS_KEY",
     "MAIL_BACKEND", "SMTP_HOST", "MAIL_FROM", "SMS_BACKEND", "SMS_ACCESS_KEY_ID", "SMS_SIGN_NAME",
-    "JWT_ALGORITHMS", "CLOCK_OFFSET_FILE"}
+    "JWT_ALGORITHMS", "CLOCK_OFFSET_FILE", "DRILL"}
 
 
 def service_of(argv: list[str]) -> str | None:

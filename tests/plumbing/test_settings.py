@@ -72,6 +72,7 @@ def test_a_safe_deployment_passes():
     ("SMTP_HOST", "localhost", "ADDRESS_LOCAL"),
     ("MAIL_FROM", "zhicheng@localhost", "ADDRESS_LOCAL"),
     ("CLOCK_OFFSET_FILE", "/tmp/offset", "CLOCK_SHIFTED"),
+    ("DRILL", "true", "DRILL_IN_PRODUCTION"),
 ])
 def test_each_unsafe_value_is_refused_by_name(name, value, code):
     assert refused(good(**{name: value})) == {name: code}
