@@ -10,7 +10,8 @@ Every process of the image starts through this module (the Dockerfile's ENTRYPOI
    SSL_CERT_FILE and CLOCK_OFFSET_FILE are paths and stay paths.
    A password inside a URL has its own file: `AMQP_PASSWORD` goes into `AMQP_URI` and
    `DATABASE_PASSWORD` into `DATABASE_URL` (URL-quoted), so no URL needs to hold a secret.
-2. **Under `TITLES_ENV=production`** (compose sets it; `make run` and the tests do not), `problems`
+2. **Under `TITLES_ENV=production`** (compose sets it; `make run` and the tests do not; a
+   drill's copy sets `drill`, which allows only its movable clock), `problems`
    refuses placeholders (`CHANGE-ME`), development defaults (the value a service's config.yml falls
    back to, for every secret, and `dev-only` values), keys too short to be keys, public addresses
    that point at this machine or are not HTTPS, SQLite, a drill's movable clock (DRILL,
@@ -35,6 +36,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from contracts.errors import Problem
 
 PRODUCTION = "production"
+DRILL = "drill"  # a rehearsal on a copy: every check but the movable clock (docs/operations.md)
 EX_CONFIG = 78  # sysexits.h: configuration error
 
 # Secrets and the fewest characters each must have (a key shorter than this is a password).
@@ -113,15 +115,21 @@ def with_password(url: str, password: str) -> str:
 
 # --- 2. what a deployment may not run with -------------------------------------------------------
 
+def mode(environ: Mapping[str, str]) -> str:
+    return environ.get("TITLES_ENV", "").strip().lower()
+
+
 def is_production(environ: Mapping[str, str]) -> bool:
-    return environ.get("TITLES_ENV", "").strip().lower() == PRODUCTION
+    """Checked: a production deployment, or a drill's copy of one."""
+    return mode(environ) in (PRODUCTION, DRILL)
 
 
 def problems(values: Mapping[str, object], defaults: Mapping[str, str | None] | None = None,
-             resolve: Callable[[str], object] | None = None) -> list[Problem]:
+             resolve: Callable[[str], object] | None = None, drill: bool = False) -> list[Problem]:
     """Everything unsafe in `values` (a service's resolved config, or the variables a command was
     given). `defaults` are the service's config.yml fallbacks: a secret equal to one was never
-    set. `resolve(host)` raises OSError for a host the deployment does not define."""
+    set. `resolve(host)` raises OSError for a host the deployment does not define. A `drill`
+    (TITLES_ENV=drill) may move its clock; nothing else is allowed it."""
     values = {k: ("" if v is None else str(v)) for k, v in values.items()}
     defaults = defaults or {}
     resolve = resolve or (lambda host: socket.getaddrinfo(host, None))
@@ -145,8 +153,11 @@ def problems(values: Mapping[str, object], defaults: Mapping[str, str | None] | 
         if name in values and name not in flagged:
             found += _public_url_problems(name, values[name])
     found += _mail_problems(values, resolve)
+    if drill:
+        return found
     if str(values.get("DRILL", "")).strip().lower() in ("1", "true", "yes", "on"):
-        found.append(Problem("DRILL_IN_PRODUCTION", "DRILL=true 允许手动拨动时钟，只用于演练（make run）；"
+        found.append(Problem("DRILL_IN_PRODUCTION", "DRILL=true 允许手动拨动时钟，只用于演练"
+                                                    "（make run，或 TITLES_ENV=drill 的演练副本）；"
                                                     "生产环境请删除该设置", "DRILL"))
     if values.get("CLOCK_OFFSET_FILE"):
         found.append(Problem("CLOCK_SHIFTED", "CLOCK_OFFSET_FILE 只用于测试和演练，生产环境的时钟不能偏移，"
@@ -301,7 +312,7 @@ def values_for(service: str | None, environ: Mapping[str, str]) -> dict:
 
 def report(problems_found: list[Problem], what: str) -> str:
     width = max(len(p.field or "") for p in problems_found)
-    lines = [f"titles: {what} 的部署设置不安全，拒绝启动（TITLES_ENV=production；"
+    lines = [f"titles: {what} 的部署设置不安全，拒绝启动（TITLES_ENV=production/drill；"
              "见 docs/operations.md「密钥与设置」）："]
     lines += [f"  {p.field:<{width}}  {p.code}: {p.message}" for p in problems_found]
     return "\n".join(lines)
@@ -318,7 +329,8 @@ def enforce(environ: MutableMapping[str, str], service: str | None, what: str) -
     if not is_production(environ):
         return 0
     found = problems(values_for(service, environ),
-                     config_defaults(service) if service else None)
+                     config_defaults(service) if service else None,
+                     drill=mode(environ) == DRILL)
     if found:
         print(report(found, what), file=sys.stderr)
         return EX_CONFIG

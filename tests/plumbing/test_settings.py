@@ -180,3 +180,12 @@ def test_titles_applies_the_check_too(tmp_path):
     done = subprocess.run([*titles, "health", "review", "--heartbeat", str(heartbeat)], cwd=ROOT,
                           capture_output=True, text=True, timeout=60, env=env)
     assert done.returncode == 0, done.stderr  # a health check is not a start: not refused
+
+
+def test_a_drill_copy_is_checked_like_production_but_may_move_its_clock():
+    drill = good(DRILL="true", CLOCK_OFFSET_FILE="/drill/clock-offset")
+    assert {p.field for p in settings.problems(drill, resolve=resolves, drill=True)} == set()
+    unsafe = {**drill, "JWT_KEY": "CHANGE-ME"}
+    assert {p.field for p in settings.problems(unsafe, resolve=resolves, drill=True)} == {"JWT_KEY"}
+    environ = {"TITLES_ENV": "drill", "JWT_KEY": "CHANGE-ME"}
+    assert settings.enforce(environ, None, "titles x") == settings.EX_CONFIG
