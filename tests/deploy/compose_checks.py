@@ -54,11 +54,6 @@ def is_job(service: dict) -> bool:
     return str(service.get("restart", "")).split(":")[0] in {"no", "on-failure"}
 
 
-def is_ours(service: dict) -> bool:
-    """Built from this repository (the others are upstream images)."""
-    return "build" in service
-
-
 # `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `${VAR:?error}`, `${VAR:+alt}`, and bare `$VAR`.
 COMPOSE_VAR = re.compile(
     r"\$\{(?P<name>[A-Za-z_]\w*)(?P<op>:?[-?+])?[^}]*\}|\$(?P<bare>[A-Za-z_]\w*)")
@@ -210,20 +205,35 @@ def mount_problems(service: dict, path_exists: Callable[[str], bool]) -> Problem
 
 
 def image_problems(compose: dict) -> Problems:
-    """Every process of ours (nameko or titles) runs the one image built from ./Dockerfile."""
+    """Every process of ours (nameko or titles) runs the one image, built from ./Dockerfile by
+    exactly one service (compose would build and export it once per service that has `build`);
+    the others never pull it (it is in no registry)."""
     ours = {name: svc for name, svc in compose["services"].items()
             if argv_of(svc.get("command"))[:1] in (["nameko"], ["titles"])}
+    builders = {name: svc for name, svc in compose["services"].items() if "build" in svc}
     problems = []
-    for name, svc in ours.items():
-        build = svc.get("build") or {}
+    if len(builders) != 1:
+        problems.append(f"{len(builders)} services build an image; one builds ours: "
+                        + ", ".join(sorted(builders)))
+    for name, svc in builders.items():
+        build = svc["build"]
         build = {"context": build} if isinstance(build, str) else build
-        dockerfile = build.get("dockerfile", "Dockerfile")
-        if build.get("context") not in (".", "./") or dockerfile != "Dockerfile":
+        if build.get("context") not in (".", "./") or build.get("dockerfile",
+                                                                "Dockerfile") != "Dockerfile":
             problems.append(f"{name}: not built from ./Dockerfile")
-    if len({svc.get("image") for svc in ours.values()}) > 1:
-        problems.append("services of ours name different images: "
-                        + ", ".join(sorted({str(s.get('image')) for s in ours.values()})))
+    for name, svc in ours.items():
+        if name not in builders and svc.get("pull_policy") != "never":
+            problems.append(f"{name}: would pull our image from a registry (pull_policy: never)")
+    images = {str(s.get("image")) for s in [*ours.values(), *builders.values()]}
+    if len(images) > 1:
+        problems.append("services of ours name different images: " + ", ".join(sorted(images)))
     return problems
+
+
+def our_image(compose: dict) -> str | None:
+    """The image the one `build` of the file makes."""
+    built = [svc.get("image") for svc in compose["services"].values() if "build" in svc]
+    return built[0] if built else None
 
 
 DATABASE_URL = re.compile(r"postgresql\+psycopg2://([^:@]+)(?::[^@]+)?@postgres:5432/(\w+)")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from tests.deploy.compose_checks import (Problems, argv_of, environment_of, is_job,
-                                         nameko_services)
+                                         nameko_services, our_image)
 
 IMAGE_VARIABLE = re.compile(r"\$\{(?P<var>[A-Z][A-Z0-9_]*):-(?P<default>[^}]+)\}")
 # A pinned tag names a release: 1.2.3 (PostgreSQL's are major.minor: 15.14), a MinIO RELEASE
@@ -46,8 +46,11 @@ def image_pin_problems(compose: dict, version: str) -> Problems:
     """Every image a variable whose default is pinned; ours tagged with the project's version
     (and the base image of its build a variable too)."""
     problems = []
+    ours = our_image(compose)
     for name, svc in compose["services"].items():
         image = str(svc.get("image", ""))
+        if image == ours and "build" not in svc:
+            continue  # runs the image the builder below is checked for
         if "build" in svc:
             if not image.endswith(f":${{TITLES_VERSION:-{version}}}"):
                 problems.append(f"{name}: our image is not tagged ${{TITLES_VERSION:-{version}}}")
@@ -119,9 +122,10 @@ def own_process_problems(compose: dict) -> Problems:
 
 def production_problems(compose: dict) -> Problems:
     """Every process of ours runs with the settings check on (TITLES_ENV=production)."""
+    ours = our_image(compose)
     return [f"{name}: TITLES_ENV is not production"
             for name, svc in compose["services"].items()
-            if "build" in svc and environment_of(svc).get("TITLES_ENV") != "production"]
+            if svc.get("image") == ours and environment_of(svc).get("TITLES_ENV") != "production"]
 
 
 def proxy_problems(compose: dict, template: str) -> Problems:
