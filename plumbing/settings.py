@@ -318,15 +318,16 @@ def report(problems_found: list[Problem], what: str) -> str:
     return "\n".join(lines)
 
 
-def enforce(environ: MutableMapping[str, str], service: str | None, what: str) -> int:
-    """`apply`, then in production `problems`: 0 when the process may start, else EX_CONFIG
-    after printing one line per variable on stderr."""
+def enforce(environ: MutableMapping[str, str], service: str | None, what: str,
+            check: bool = True) -> int:
+    """`apply`, then in production (and when `check`) `problems`: 0 when the process may start,
+    else EX_CONFIG after printing one line per variable on stderr."""
     try:
         apply(environ)
     except SettingsError as exc:
         print(report(exc.problems, what), file=sys.stderr)
         return EX_CONFIG
-    if not is_production(environ):
+    if not check or not is_production(environ):
         return 0
     found = problems(values_for(service, environ),
                      config_defaults(service) if service else None,

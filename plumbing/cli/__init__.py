@@ -61,12 +61,14 @@ def main(argv: list[str] | None = None) -> int:
     # traps), and noise on every command an operator runs.
     warnings.filterwarnings("ignore", message="\\s*Eventlet is deprecated")
     args = build_parser().parse_args(argv)
-    if getattr(args, "check_settings", True):  # secrets from *_FILE; in production, refusals
-        from plumbing import settings
+    # Secrets from *_FILE always; in production the settings check too, except for a health
+    # check (a probe, not a start).
+    from plumbing import settings
 
-        status = settings.enforce(os.environ, None, f"titles {args.command}")
-        if status:
-            return status
+    status = settings.enforce(os.environ, None, f"titles {args.command}",
+                              check=getattr(args, "check_settings", True))
+    if status:
+        return status
 
     from contracts.errors import Refusal
 

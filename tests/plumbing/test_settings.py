@@ -180,6 +180,11 @@ def test_titles_applies_the_check_too(tmp_path):
     done = subprocess.run([*titles, "health", "review", "--heartbeat", str(heartbeat)], cwd=ROOT,
                           capture_output=True, text=True, timeout=60, env=env)
     assert done.returncode == 0, done.stderr  # a health check is not a start: not refused
+    (tmp_path / "jwt").write_text("x")
+    done = subprocess.run([*titles, "health", "review", "--heartbeat", str(heartbeat)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60,
+                          env={**env, "JWT_KEY_FILE": str(tmp_path / "missing")})
+    assert done.returncode == settings.EX_CONFIG  # but its secrets are read (RPC needs them)
 
 
 def test_a_drill_copy_is_checked_like_production_but_may_move_its_clock():
