@@ -62,6 +62,13 @@ def _version() -> str:
 def backup(args) -> int:
     from plumbing import backup as store
 
+    if not os.access(args.into, os.W_OK) and args.into.exists():
+        from contracts.errors import Refusal
+
+        raise Refusal("BACKUP_DIR_NOT_WRITABLE",
+                      f"{args.into} 不可写：备份目录应属于运行 titles 的用户"
+                      f"（uid {os.getuid()}；如 install -d -o 10001 -g 10001 -m 700 backups）",
+                      status=422, field="into")
     args.into.mkdir(parents=True, exist_ok=True)
     client, buckets = _store()
     done = store.create(_targets(), client, buckets, args.into, _keys(), _version())

@@ -176,3 +176,15 @@ def test_sqlite_databases_of_make_run_are_copied_and_put_back(tmp_path):
     engine.dispose()
     backup.restore_database(target, dump)
     assert rows(target) == [(1, "x")]
+
+
+def test_a_backup_directory_the_user_cannot_write_is_named(tmp_path, monkeypatch):
+    """compose runs the backup as uid 10001: a host directory it cannot write is refused with
+    what to do, not a traceback."""
+    from plumbing.cli import backup as command
+
+    monkeypatch.setattr(command.os, "access", lambda path, mode: False)
+    args = type("Args", (), {"into": tmp_path, "keep": 0})()
+    with pytest.raises(Refusal) as caught:
+        command.backup(args)
+    assert caught.value.code == "BACKUP_DIR_NOT_WRITABLE" and "10001" in caught.value.message
