@@ -159,7 +159,11 @@ def test_uploads_are_limited_where_intake_limits_them(deployment, application):
     r = api.call("PUT", path, me, data=b"", headers={"Content-Length": str(limit * 2),
                                                       "Content-Type": "image/jpeg"})
     assert (r.status_code, r.json()["code"]) == (413, "FILE_TOO_LARGE")
-    assert "nginx" in r.headers.get("Server", "")
+    assert r.headers["Content-Type"].startswith("application/problem+json")
+    puts = [line for line in deployment.compose.logs("proxy", tail=50).splitlines()
+            if '"PUT /applications/' in line and " 413 " in line]
+    assert re.search(r"upstream=[\d.]+:8000/413", puts[-2])  # intake answered the first
+    assert "upstream=-" in puts[-1]  # nobody behind the proxy saw the second
 
 
 def test_replicas_are_balanced_and_a_frozen_one_turns_unhealthy(deployment, application):
