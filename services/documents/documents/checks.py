@@ -35,10 +35,13 @@ from __future__ import annotations
 import io
 import math
 import re
+import shutil
+import subprocess
 import warnings
 from dataclasses import dataclass, field
 
-from PIL import Image, ImageFile, ImageFilter, ImageOps, ImageStat, UnidentifiedImageError
+import numpy as np
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from contracts.errors import Problem
 from documents.hashes import fine_hash, perceptual_hash
@@ -53,9 +56,13 @@ PHOTO_RATIO = 25 / 35  # width / height of a one-inch photo (一寸, 25×35 mm)
 PHOTO_RATIO_TOLERANCE = 0.04  # relative; admits 小一寸/大一寸 (≈0.688) but not an uncropped 3:4
 ANALYSIS_MIN_LONG = 400  # the reduced copy keeps at least this many pixels on its long side
 THUMBNAIL_LONG = 240
-BLANK_INK_FRACTION = 0.002  # below 0.2 % of pixels away from the paper's tone → blank page
-INK_DISTANCE = 40  # grey levels from the median tone that count as ink rather than noise
-BLUR_SHARPNESS_MIN = 0.8  # var(Laplacian) / var(image) on the reduced copy; see sharpness
+# Legibility (docs/checks.md: the corpus these were set on, and what each one measured).
+INK_CONTRAST = 40  # grey levels darker than the paper around it (±4 px) that count as ink
+BLANK_INK_FRACTION = 0.001  # less ink than this share of the page (inside MARGIN) → blank page
+MARGIN = 0.04  # of each side, left out of the blank and blur judgements (scanner edges, shadows)
+EDGE_SHARPNESS_MIN = 0.75  # median steepness of the page's edges below which it is blurred
+EDGE_CONTRAST_SHARE = 0.5  # an "edge" spans at least this share of the page's ink contrast
+MIN_EDGES = 200  # fewer edge windows than this: too little to judge sharpness on
 
 
 @dataclass(frozen=True)
@@ -158,7 +165,7 @@ def check_attachment(data: bytes, kind: str, *, max_pixels: int = DEFAULT_MAX_PI
             reduced = _decode_reduced(img, colour=rule.photo)
             clean = strip_metadata(data)
         else:
-            reduced, clean = _decode_upright(img, colour=rule.photo)
+            reduced, clean = _decode_turned(img, data, orientation, colour=rule.photo)
     except OSError as exc:
         if "truncated" in str(exc):
             return rejected("TRUNCATED", "图片文件不完整（上传或保存时被截断），请重新上传完整的图片",
@@ -200,19 +207,48 @@ def _decode_reduced(img: Image.Image, *, colour: bool) -> Image.Image:
     return img if img.mode in ("L", "RGB") else img.convert("RGB" if colour else "L")
 
 
-def _decode_upright(img: Image.Image, *, colour: bool) -> tuple[Image.Image, bytes]:
-    """Full decode, turn upright, re-encode without metadata (EXIF orientation 2–8 only)."""
-    img.load()
-    upright = ImageOps.exif_transpose(img)
+# EXIF orientation → (jpegtran's lossless operation, Pillow's transpose of the decoded copy).
+_TURNS = {
+    2: (["-flip", "horizontal"], Image.Transpose.FLIP_LEFT_RIGHT),
+    3: (["-rotate", "180"], Image.Transpose.ROTATE_180),
+    4: (["-flip", "vertical"], Image.Transpose.FLIP_TOP_BOTTOM),
+    5: (["-transpose"], Image.Transpose.TRANSPOSE),
+    6: (["-rotate", "90"], Image.Transpose.ROTATE_270),
+    7: (["-transverse"], Image.Transpose.TRANSVERSE),
+    8: (["-rotate", "270"], Image.Transpose.ROTATE_90),
+}
+JPEGTRAN = shutil.which("jpegtran")  # libjpeg-turbo-progs; None: the re-encoding fallback
+
+
+def _decode_turned(img: Image.Image, data: bytes, orientation: int, *,
+                   colour: bool) -> tuple[Image.Image, bytes]:
+    """EXIF orientation 2–8 (phone photos): the reduced copy is decoded like an upright one (so a
+    truncated file is refused the same way) and turned; the clean copy is the upload turned
+    **losslessly** by libjpeg-turbo's transform (`jpegtran -perfect`: the DCT blocks are
+    rearranged, nothing is decoded to pixels or quantised again) without any marker but the
+    ICC profile. Where the transform is not perfect (a width or height that is not a multiple of
+    the JPEG's block size) or jpegtran is absent, the upload is decoded in full, turned and
+    re-encoded at quality 92."""
+    args, transpose = _TURNS[orientation]
+    reduced = _decode_reduced(img, colour=colour).transpose(transpose)
+    if JPEGTRAN is not None:
+        done = subprocess.run([JPEGTRAN, "-perfect", "-copy", "icc", *args], input=data,
+                              capture_output=True, check=False)
+        if done.returncode == 0 and done.stdout:
+            return reduced, strip_metadata(done.stdout)
+    return reduced, _reencoded_upright(data)
+
+
+def _reencoded_upright(data: bytes) -> bytes:
+    full = Image.open(io.BytesIO(data), formats=["JPEG"])
+    full.load()
+    upright = ImageOps.exif_transpose(full)
     if upright.mode not in ("L", "RGB"):
         upright = upright.convert("RGB")
     out = io.BytesIO()
     # No exif= argument: Pillow writes none. The ICC profile is colour, not metadata: keep it.
-    upright.save(out, "JPEG", quality=92, icc_profile=img.info.get("icc_profile"))
-    rw, rh = _draft_request(*upright.size)
-    factor = max(1, upright.size[0] // rw)
-    reduced = upright.reduce(factor) if factor > 1 else upright
-    return (reduced if colour else reduced.convert("L")), out.getvalue()
+    upright.save(out, "JPEG", quality=92, icc_profile=full.info.get("icc_profile"))
+    return out.getvalue()
 
 
 # --- lossless metadata removal -------------------------------------------------------------------
@@ -273,7 +309,8 @@ def legibility_problems(reduced: Image.Image, width: int, height: int, rule: Kin
                         field: str | None = None) -> list[Problem]:
     """R-3.2 "内容不清晰": size and proportions (rejecting), blank or blurred (flagging).
 
-    `width`/`height` are the upright full-resolution size; `reduced` is the upright reduced copy.
+    `width`/`height` are the upright full-resolution size; `reduced` is the upright reduced copy
+    (about 310×438 for an A4 page whatever its dpi: `_draft_request`).
     """
     problems = []
     short, long_ = sorted((width, height))
@@ -287,48 +324,69 @@ def legibility_problems(reduced: Image.Image, width: int, height: int, rule: Kin
             "PHOTO_PROPORTIONS",
             f"照片比例不符合一寸照片要求（竖版，宽25毫米×高35毫米），当前为{width}×{height}像素，"
             "请裁剪后重新上传", field))
-    grey = reduced.convert("L") if reduced.mode != "L" else reduced
-    if ink_fraction(grey) < BLANK_INK_FRACTION:
-        problems.append(Problem("BLANK_PAGE", "图片几乎是空白页，请确认上传了正确的页面", field))
-    elif not rule.photo and sharpness(grey) < BLUR_SHARPNESS_MIN:  # a portrait is smooth anyway
-        problems.append(Problem("BLURRED", "图片模糊，文字可能无法辨认，请重新扫描或拍摄清晰的图片",
-                                field))
+    grey = np.asarray(reduced.convert("L") if reduced.mode != "L" else reduced, dtype=np.int16)
+    m = round(MARGIN * min(grey.shape))
+    inner = grey[m:grey.shape[0] - m, m:grey.shape[1] - m] if m else grey
+    contrast = ink_contrast(inner)
+    if ink_fraction(contrast) < BLANK_INK_FRACTION:
+        problems.append(Problem(
+            "BLANK_PAGE", "图片几乎是空白页（或曝光过度、字迹过淡），请确认上传了正确的页面，"
+                          "并在光线适当时重新扫描或拍摄", field))
+    elif not rule.photo:  # a portrait is smooth by nature: not judged by the edges of print
+        steepness = edge_sharpness(inner, contrast)
+        if steepness is not None and steepness < EDGE_SHARPNESS_MIN:
+            problems.append(Problem(
+                "BLURRED", "图片模糊，小字无法辨认，请对准焦距、保持稳定后重新扫描或拍摄清晰的图片",
+                field))
     return problems
 
 
-def ink_fraction(grey: Image.Image) -> float:
-    """Share of pixels far (INK_DISTANCE) from the median tone: ~0 for a blank or uniform page.
-
-    Uses the histogram, so scanner noise and an off-white paper tone do not count as content.
-    """
-    hist = grey.histogram()
-    total = sum(hist)
-    running, median = 0, 0
-    for level, count in enumerate(hist):
-        running += count
-        if running * 2 >= total:
-            median = level
-            break
-    near = sum(hist[max(0, median - INK_DISTANCE):median + INK_DISTANCE + 1])
-    return 1 - near / total
+def _local_max(a: np.ndarray, radius: int) -> np.ndarray:
+    """The maximum over the (2r+1)² window around each pixel (separable; edges repeated)."""
+    h, w = a.shape
+    p = np.pad(a, radius, mode="edge")
+    rows = p[:, :w].copy()
+    for s in range(1, 2 * radius + 1):
+        np.maximum(rows, p[:, s:s + w], out=rows)
+    out = rows[:h].copy()
+    for s in range(1, 2 * radius + 1):
+        np.maximum(out, rows[s:s + h], out=out)
+    return out
 
 
-_LAPLACIAN = ImageFilter.Kernel((3, 3), [0, 1, 0, 1, -4, 1, 0, 1, 0], scale=1, offset=128)
+def ink_contrast(grey: np.ndarray) -> np.ndarray:
+    """How much darker each pixel is than the brightest around it (±4 px, ~3 mm on an A4 copy):
+    the paper's own tone, an off-white sheet, uneven light or a grey table top count as nothing;
+    print, stamps, lines and the edges of a photo count as what they are."""
+    return _local_max(grey, 4) - grey
 
 
-def sharpness(grey: Image.Image) -> float:
-    """var(Laplacian) / var(image): edge energy relative to contrast.
+def ink_fraction(contrast: np.ndarray) -> float:
+    """Share of pixels at least INK_CONTRAST darker than the paper around them."""
+    return float(np.count_nonzero(contrast >= INK_CONTRAST)) / contrast.size
 
-    The plain variance of the Laplacian grows with how much text a page holds; dividing by the
-    image's own variance leaves a number about how sharp the edges are, whatever the amount of
-    content or the contrast. Calibrated on A4 text pages reduced to ~310×439: a sharp scan scores
-    ~2.7, a Gaussian blur of radius 4 (at 300 dpi) ~1.2, radius 6 — text no longer legible — ~0.6.
-    It assumes printed text, so one-inch photos are not judged by it.
-    """
-    var_image = ImageStat.Stat(grey).var[0]
-    if var_image == 0:
-        return 0.0
-    return ImageStat.Stat(grey.filter(_LAPLACIAN)).var[0] / var_image
+
+def edge_sharpness(grey: np.ndarray, contrast: np.ndarray) -> float | None:
+    """How steep the page's edges are, the steeper of two directions excluded: the median, over
+    every three-pixel run across which the tone changes by at least EDGE_CONTRAST_SHARE of the
+    page's ink contrast, of (largest one-pixel step) / (change over the run). A sharp edge makes
+    most of its change in one step (0.75–1 on the reduced copy, however large or bold the print
+    or dense the table: the measure is a ratio, not an amount of detail); a blurred one spreads it
+    (toward 0.5). Along x and along y separately, the lower kept: motion blur smears one way only.
+    None when the page has fewer than MIN_EDGES such runs (nothing to judge by)."""
+    ink = np.bincount(contrast.ravel().clip(0, 255), minlength=256)
+    top = int(np.searchsorted(np.cumsum(ink), 0.995 * contrast.size))  # the page's ink contrast
+    needed = max(16, EDGE_CONTRAST_SHARE * top)
+    found = []
+    for a in (grey, grey.T):
+        a0, a1, a2 = a[:, :-2], a[:, 1:-1], a[:, 2:]
+        span = np.maximum(np.maximum(a0, a1), a2) - np.minimum(np.minimum(a0, a1), a2)
+        step = np.maximum(np.abs(a1 - a0), np.abs(a2 - a1))
+        edges = span >= needed
+        if np.count_nonzero(edges) < MIN_EDGES:
+            return None
+        found.append(float(np.median(step[edges] / span[edges])))
+    return min(found)
 
 
 def _thumbnail(reduced: Image.Image) -> bytes:
