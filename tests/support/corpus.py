@@ -21,8 +21,9 @@ Groups (`Page.group`) and what the checker owes each:
 * ``blank``   — blank and nearly blank pages (paper tone and scanner noise, a page number only,
   dust specks, show-through of the back at a few grey levels, a dark scanner edge).
   Expected: BLANK_PAGE.
-* ``portrait`` — one-inch photos on plain backgrounds, kind ``photo``. Expected: no flag (in
-  particular never BLANK_PAGE).
+* ``portrait`` — one-inch photos on plain backgrounds (a quarter of them soft, in pale tones
+  close to the background), kind ``photo``. Expected: no flag (in particular never
+  BLANK_PAGE).
 
 `corpus(seed)` is deterministic for a seed: the tests hold the targets on a fixed one.
 """
@@ -398,7 +399,11 @@ def corpus(seed: int = 14, per_kind: int = 12) -> list[Page]:
         mask = ImageChops.difference(img, Image.new("RGB", size, img.getpixel((0, 0)))) \
             .convert("L").point(lambda v: 255 if v > 6 else 0)
         flat.paste(img, (0, 0), mask)
-        add(f"portrait-{i}", "portrait", "portrait", flat, check_kind="photo", grey=False,
+        name = f"portrait-{i}"
+        if i % 4 == 3:  # a plain, soft one: pale tones close to a light background
+            flat = Image.blend(Image.new("RGB", size, background), flat, rnd.uniform(0.3, 0.45))
+            name += "-plain"
+        add(name, "portrait", "portrait", flat, check_kind="photo", grey=False,
             quality=rnd.choice([85, 92, 95]))
     return pages
 
