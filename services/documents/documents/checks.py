@@ -37,6 +37,7 @@ import math
 import re
 import shutil
 import subprocess
+import tempfile
 import warnings
 from dataclasses import dataclass, field
 
@@ -233,13 +234,29 @@ def _decode_turned(img: Image.Image, data: bytes, orientation: int, *,
     the JPEG's block size) or jpegtran is absent, the upload is decoded in full, turned and
     re-encoded at quality 92."""
     args, transpose = _TURNS[orientation]
+    fits = _blocks_fit(img)
     reduced = _decode_reduced(img, colour=colour).transpose(transpose)
-    if JPEGTRAN is not None:
-        done = subprocess.run([JPEGTRAN, "-perfect", "-copy", "icc", *args], input=data,
-                              capture_output=True, check=False)
+    if JPEGTRAN is not None and fits:
+        # The upload goes in as a file, not through stdin: a child that stops reading early
+        # (a refused transform) must not leave us writing into a closed pipe (under eventlet's
+        # green subprocess that spins).
+        with tempfile.NamedTemporaryFile(suffix=".jpg") as src:
+            src.write(data)
+            src.flush()
+            done = subprocess.run([JPEGTRAN, "-perfect", "-copy", "icc", *args, src.name],
+                                  stdin=subprocess.DEVNULL, capture_output=True, check=False)
         if done.returncode == 0 and done.stdout:
             return reduced, strip_metadata(done.stdout)
     return reduced, _reencoded_upright(data)
+
+
+def _blocks_fit(img: Image.Image) -> bool:
+    """Both sides a whole number of the JPEG's MCUs (8 × the largest sampling factor): the
+    condition for a perfect lossless turn. Read from the header before decoding."""
+    layers = getattr(img, "layer", None) or [("", 1, 1, 0)]
+    mcu_w = 8 * max(h for _, h, _, _ in layers)
+    mcu_h = 8 * max(v for _, _, v, _ in layers)
+    return img.size[0] % mcu_w == 0 and img.size[1] % mcu_h == 0
 
 
 def _reencoded_upright(data: bytes) -> bytes:
