@@ -462,7 +462,7 @@ def targets(outcomes: list[Outcome]) -> dict:
         "sharp_flagged": share(("sharp",), lambda o: o.got is not None),
         "legible_flagged": share(("legible",), lambda o: o.got is not None),
         "illegible_flagged": share(("illegible",), lambda o: o.got == "BLURRED"),
-        "blank_flagged": share(("blank",), lambda o: o.got == "BLANK_PAGE"),
+        "blank_flagged": share(("blank", "faint"), lambda o: o.got == "BLANK_PAGE"),
         "portrait_blank": share(("portrait",), lambda o: "BLANK_PAGE" in o.codes),
         "portrait_flagged": share(("portrait",), lambda o: o.got is not None),
     }

@@ -34,7 +34,7 @@ class AttachmentChecks:
         size alone, before a byte is read."""
         objects = self.storage
         upload = payload["object_key"]
-        result = self._check(payload, upload)
+        result = self._judge_upload(payload, upload)
         app, att = payload["application_id"], payload["attachment_id"]
         clean_key = thumb_key = None
         if result.clean_jpeg:
@@ -43,11 +43,11 @@ class AttachmentChecks:
         if result.thumbnail:
             thumb_key = checked_key(app, att, thumbnail=True)
             objects.put_bytes(objects.attachments, thumb_key, result.thumbnail, "image/jpeg")
-        self._record(payload, result, clean_key, thumb_key)
+        self._store_verdict(payload, result, clean_key, thumb_key)
         if upload != clean_key:  # committed (now or by an earlier delivery): only the copy stays
             objects.delete(objects.attachments, upload)
 
-    def _check(self, payload, upload: str) -> checks.CheckResult:
+    def _judge_upload(self, payload, upload: str) -> checks.CheckResult:
         objects = self.storage
         # intake's kinds are the notice's documents (diploma, 职称证书…); what the check needs to
         # know is only whether it is the one-inch photo, an ID card, or any other scan.
@@ -63,7 +63,7 @@ class AttachmentChecks:
         data = objects.get_bytes(objects.attachments, upload)
         return heavy(checks.check_attachment, data, kind)
 
-    def _record(self, payload, result: checks.CheckResult, clean_key, thumb_key) -> None:
+    def _store_verdict(self, payload, result: checks.CheckResult, clean_key, thumb_key) -> None:
         reasons = [p.to_dict() for p in result.reasons]
         verdict = result.verdict
         with self.db.consume(payload, "intake.attachment_uploaded") as tx:
