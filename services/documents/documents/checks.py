@@ -11,21 +11,23 @@ committee weeks later. `check_attachment` answers one of three verdicts:
   so a person decides; the applicant is told and may re-upload;
 * ``accepted``.
 
-How it stays cheap (a scan is decoded once, at 1/4–1/8 scale):
+How it stays cheap (a scan is decoded once, at 1/4–1/8 scale; docs/checks.md has the figures):
 
 1. The pixel cap is checked from the JPEG header (``Image.open`` parses it, decodes nothing);
    Pillow's own DecompressionBombWarning/Error are turned into the same refusal.
-2. Upright images (no EXIF orientation, or orientation 1 — every scanner's output) are decoded
-   in JPEG *draft* mode: libjpeg scales the DCT, so a 2480×3508 A4 scan comes out ~620×877 in
-   greyscale without the full inverse DCT and colour conversion. The whole entropy-coded stream is
-   still read, so a truncated file still fails ``load()`` (``LOAD_TRUNCATED_IMAGES`` is forced off).
-   The clean copy is then made **losslessly**: the JPEG's segments are rewritten without APP1
-   (EXIF/XMP, where GPS lives), APP13 (IPTC), comments and anything after the end-of-image marker
-   (a polyglot's tail); JFIF, ICC profile and Adobe segments stay because they define colours.
-   Pixels are bit-for-bit the upload's, and no re-encode is paid.
-3. Rotated images (EXIF orientation 2–8, mostly phone photos) cannot be turned losslessly with
-   Pillow, so they are decoded in full, turned with ``ImageOps.exif_transpose`` and re-encoded
-   without EXIF. This is the only path that pays a full decode.
+2. Every image is decoded in JPEG *draft* mode: libjpeg scales the DCT, so a 2480×3508 A4 scan
+   comes out ~310×438 in greyscale without the full inverse DCT and colour conversion. The whole
+   entropy-coded stream is still read, so a truncated file still fails ``load()``
+   (``LOAD_TRUNCATED_IMAGES`` is forced off). Legibility (`documents.legibility`) and the hashes
+   are measured on that copy.
+3. Upright images (no EXIF orientation, or orientation 1 — every scanner's output): the clean
+   copy is made **losslessly**: the JPEG's segments are rewritten without APP1 (EXIF/XMP, where
+   GPS lives), APP13 (IPTC), comments and anything after the end-of-image marker (a polyglot's
+   tail); JFIF, ICC profile and Adobe segments stay because they define colours. Pixels are
+   bit-for-bit the upload's.
+4. Rotated images (EXIF orientation 2–8, mostly phone photos) are turned **losslessly** too, by
+   libjpeg-turbo's transform (`jpegtran -perfect`), wherever the sides are whole MCUs; only the
+   rest is decoded in full, turned and re-encoded.
 
 Two perceptual hashes are kept of every decoded image (`documents.hashes`): the cross-applicant
 "same certificate uploaded twice" signal, `documents.duplicates`.
@@ -45,6 +47,7 @@ import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from contracts.errors import Problem
+from documents import legibility
 from documents.hashes import fine_hash, perceptual_hash
 
 ACCEPTED, REJECTED, FLAGGED = "accepted", "rejected", "flagged"
@@ -57,15 +60,6 @@ PHOTO_RATIO = 25 / 35  # width / height of a one-inch photo (一寸, 25×35 mm)
 PHOTO_RATIO_TOLERANCE = 0.04  # relative; admits 小一寸/大一寸 (≈0.688) but not an uncropped 3:4
 ANALYSIS_MIN_LONG = 400  # the reduced copy keeps at least this many pixels on its long side
 THUMBNAIL_LONG = 240
-# Legibility (docs/checks.md: the corpus these were set on, and what each one measured).
-INK_CONTRAST = 40  # grey levels darker than the paper around it (±4 px) that count as ink
-BLANK_INK_FRACTION = 0.001  # less ink than this share of the page (inside MARGIN) → blank page
-MARGIN = 0.04  # of each side, left out of the blank and blur judgements (scanner edges, shadows)
-EDGE_SHARPNESS_MIN = 0.75  # median steepness of the page's edges below which it is blurred
-EDGE_CONTRAST_SHARE = 0.5  # an "edge" spans at least this share of the page's ink contrast
-EDGE_DENSITY_MIN = 0.02  # runs found per ink pixel (on the rows sampled) below which the ink
-# has no edges at all: blurred (sharp pages measured ≥ 0.07, pages blurred beyond σ 5 px ≤ 0.005)
-MIN_EDGES = 30  # fewer runs than this on a page with so little ink: nothing to judge by
 
 
 @dataclass(frozen=True)
@@ -345,78 +339,19 @@ def legibility_problems(reduced: Image.Image, width: int, height: int, rule: Kin
             f"照片比例不符合一寸照片要求（竖版，宽25毫米×高35毫米），当前为{width}×{height}像素，"
             "请裁剪后重新上传", field))
     grey = np.asarray(reduced.convert("L") if reduced.mode != "L" else reduced, dtype=np.int16)
-    m = round(MARGIN * min(grey.shape))
-    inner = grey[m:grey.shape[0] - m, m:grey.shape[1] - m] if m else grey
-    contrast = ink_contrast(inner)
-    if ink_fraction(contrast) < BLANK_INK_FRACTION:
+    page = legibility.inner(grey)
+    contrast = legibility.ink_contrast(page)
+    if legibility.ink_fraction(contrast) < legibility.BLANK_INK_FRACTION:
         problems.append(Problem(
             "BLANK_PAGE", "图片几乎是空白页（或曝光过度、字迹过淡），请确认上传了正确的页面，"
                           "并在光线适当时重新扫描或拍摄", field))
     elif not rule.photo:  # a portrait is smooth by nature: not judged by the edges of print
-        steepness = edge_sharpness(inner, contrast)
-        if steepness is not None and steepness < EDGE_SHARPNESS_MIN:
+        steepness = legibility.edge_sharpness(page, contrast)
+        if steepness is not None and steepness < legibility.EDGE_SHARPNESS_MIN:
             problems.append(Problem(
                 "BLURRED", "图片模糊，小字无法辨认，请对准焦距、保持稳定后重新扫描或拍摄清晰的图片",
                 field))
     return problems
-
-
-def _local_max(a: np.ndarray, radius: int) -> np.ndarray:
-    """The maximum over the (2r+1)² window around each pixel (separable; edges repeated)."""
-    h, w = a.shape
-    p = np.pad(a, radius, mode="edge")
-    rows = p[:, :w].copy()
-    for s in range(1, 2 * radius + 1):
-        np.maximum(rows, p[:, s:s + w], out=rows)
-    out = rows[:h].copy()
-    for s in range(1, 2 * radius + 1):
-        np.maximum(out, rows[s:s + h], out=out)
-    return out
-
-
-def ink_contrast(grey: np.ndarray) -> np.ndarray:
-    """How much darker each pixel is than the brightest around it (±4 px, ~3 mm on an A4 copy):
-    the paper's own tone, an off-white sheet, uneven light or a grey table top count as nothing;
-    print, stamps, lines and the edges of a photo count as what they are."""
-    return _local_max(grey, 4) - grey
-
-
-def ink_fraction(contrast: np.ndarray) -> float:
-    """Share of pixels at least INK_CONTRAST darker than the paper around them."""
-    return float(np.count_nonzero(contrast >= INK_CONTRAST)) / contrast.size
-
-
-def edge_sharpness(grey: np.ndarray, contrast: np.ndarray) -> float | None:
-    """How steep the page's edges are, the steeper of two directions excluded: the median, over
-    every three-pixel run across which the tone changes by at least EDGE_CONTRAST_SHARE of the
-    page's ink contrast, of (largest one-pixel step) / (change over the run). A sharp edge makes
-    most of its change in one step (0.75–1 on the reduced copy, however large or bold the print
-    or dense the table: the measure is a ratio, not an amount of detail); a blurred one spreads it
-    (toward 0.5). Along x and along y separately, the lower kept: motion blur smears one way only.
-    0 when the ink has hardly any such run (fewer than EDGE_DENSITY_MIN per ink pixel: blurred
-    past any steepness); None when the page has fewer than MIN_EDGES (nothing to judge by)."""
-    ink_pixels = np.count_nonzero(contrast >= INK_CONTRAST)
-    ink = np.bincount(contrast.ravel().clip(0, 255), minlength=256)
-    top = int(np.searchsorted(np.cumsum(ink), 0.995 * contrast.size))  # the page's ink contrast
-    needed = max(16, EDGE_CONTRAST_SHARE * top)
-    found = []
-    h, w = grey.shape
-    # Runs along x (columns i, i+1, i+2) on every other row, and along y on every other column:
-    # slices of one array (no transposed copy), half the work, thousands of edges still.
-    rows, cols = grey[::2], grey[:, ::2]
-    for a0, a1, a2 in ((rows[:, :w - 2], rows[:, 1:w - 1], rows[:, 2:]),
-                       (cols[:h - 2], cols[1:h - 1], cols[2:])):
-        span = np.maximum(np.maximum(a0, a1), a2)
-        span -= np.minimum(np.minimum(a0, a1), a2)
-        step = np.maximum(np.abs(a1 - a0), np.abs(a2 - a1))
-        edges = span >= needed
-        count = np.count_nonzero(edges)
-        if count < EDGE_DENSITY_MIN * ink_pixels / 2:  # half the rows (columns) were sampled
-            return 0.0
-        if count < MIN_EDGES:
-            return None
-        found.append(float(np.median(step[edges] / span[edges])))
-    return min(found)
 
 
 def _thumbnail(reduced: Image.Image) -> bytes:
