@@ -6,8 +6,9 @@ schemathesis draws.
 - the applicant's draft (with a checked attachment and 附件1 rendered from it) and one of its
   submitted applications (versions, documents, withdraw);
 - at the unit's step, with its publicity open and an objection recorded;
-- at the department's step; at the committee's step;
-- accepted and on the agenda of an open meeting (the expert's);
+- at the department's step;
+- accepted at the committee's step and on the agenda of an open meeting (the secretary's and the
+  expert's: a formal-review decision on it is refused as taken, which still reaches the desk);
 - accepted, voted on in a closed meeting (passed, its result posted), with an objection to the
   result (a case).
 """
@@ -87,12 +88,11 @@ def build(system) -> Seeds:
     unit_att = api.call("GET", f"/applications/{at_unit}", tokens["unit_reviewer"]).json()[
         "attachments"][0]["id"]
     at_dept, _ = _submitted(system, "ct-at-dept")
-    at_committee, _ = _submitted(system, "ct-at-committee")
     on_agenda, _ = _submitted(system, "ct-on-agenda")
     decided, _ = _submitted(system, "ct-decided")
 
     through_unit(system, at_dept, MACHINERY, local(2019, 10, 15, 10))
-    for app in (at_committee, on_agenda, decided):
+    for app in (on_agenda, decided):
         to_committee(system, app, MACHINERY)
     sec = tokens["committee_secretary"]
     for app in (on_agenda, decided):
@@ -125,10 +125,10 @@ def build(system) -> Seeds:
         "unit_reviewer": {"application_id": at_unit, "objection_id": objection["id"],
                           "document_id": unit_doc["id"], "attachment_id": unit_att},
         "department_reviewer": {"application_id": at_dept, "unit_id": dept},
-        "committee_secretary": {"application_id": at_committee, "meeting_id": meeting["id"],
+        "committee_secretary": {"application_id": on_agenda, "meeting_id": meeting["id"],
                                 "case_id": case["id"]},
         "expert": {"application_id": on_agenda, "meeting_id": meeting["id"]},
-        "admin": {"application_id": at_committee, "document_id": unit_doc["id"],
+        "admin": {"application_id": at_unit, "document_id": unit_doc["id"],
                   "attachment_id": unit_att},
     }
     for op in ("patch_application", "upload_attachment", "presign_attachment",
@@ -148,6 +148,6 @@ def build(system) -> Seeds:
         "cast_ballot": {"application_id": on_agenda},
         "declare_recusal": {"application_id": on_agenda},
         "record_paper_delivery": {"unit_id": MACHINERY, "application_ids": [decided]},
-        "open_meeting": {"application_ids": [at_committee], "attending": EXPERTS},
+        "open_meeting": {"application_ids": [on_agenda], "attending": EXPERTS},
     }
     return seeds

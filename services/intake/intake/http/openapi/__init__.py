@@ -13,6 +13,7 @@ limits and cross-field rules, is served at `GET /seasons/{season}/application-sc
 """
 from __future__ import annotations
 
+import copy
 import functools
 from importlib import resources
 
@@ -51,10 +52,14 @@ def generated_schemas() -> dict:
             "url": "/seasons/{season}/application-schema"}
     opening = as_openapi30(application_schema(None, "opening"))
     draft = as_openapi30(application_schema(None, "draft"))
+    stored = copy.deepcopy(draft["properties"]["sections"])
+    stored["properties"]["basic"]["properties"]["id_number"] = {
+        "title": "身份证号", "type": "string", "maxLength": 18, "nullable": True,
+        "description": "In clear for its owner; masked for everyone else (650102********0029)"}
     return {
         "NewApplication": {**opening, "externalDocs": {**link, "url": link["url"] + "?stage=opening"}},
         "ApplicationPatch": {**draft, "externalDocs": {**link, "url": link["url"] + "?stage=draft"}},
-        "ApplicationSections": {**draft["properties"]["sections"],
+        "ApplicationSections": {**stored,
                                 "description": "The sections as stored: what a draft may hold "
                                                "(the ID number masked for all but its owner)"},
     }
