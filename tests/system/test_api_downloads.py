@@ -99,9 +99,12 @@ def test_annex_1_from_the_draft_documents_of_each_revision_and_no_publicity_resu
     assert r.status_code == 409 and r.json()["code"] == "NOT_EDITABLE"
     unit = unit_token(api, MACHINERY)
     wait_review(api, app["id"], unit, lambda v: v["status"] == "in_review")
+    # the submission's 评审表 first: a decision before it is printed on it, not as a revision
+    api.wait_for(f"/applications/{app['id']}", me, lambda b: any(
+        d["kind"] == "evaluation_form" for d in b["documents"]), timeout=90)
     through_unit(loaded, app["id"], MACHINERY, local(2019, 10, 15, 10))
     view = api.wait_for(f"/applications/{app['id']}", me, lambda b: any(
-        d["kind"] == "evaluation_form" and d["revision"] == 1 for d in b["documents"]), timeout=60)
+        d["kind"] == "evaluation_form" and d["revision"] == 1 for d in b["documents"]), timeout=90)
     forms = [d for d in view["documents"] if d["kind"] == "evaluation_form"]
     for doc in forms:
         for token in (me, unit):
