@@ -2,8 +2,9 @@
 
 intake authenticates and checks the role; review decides, in its own scope rules, over RPC
 (docs/services.md). Each call passes the principal (sub, role, org, name) so that review can
-attribute the decision (R-4.1). The printed lists are `http.lists`. Documented in
-openapi/staff.yaml.
+attribute the decision (R-4.1). Every body is checked against its operation's schema in
+openapi/staff.yaml first (`http.bodies`: types, ids, lengths, unknown fields, 422 with every
+problem), so nothing malformed reaches review. The printed lists are `http.lists`.
 """
 from __future__ import annotations
 
