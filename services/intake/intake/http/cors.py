@@ -1,7 +1,7 @@
 """Cross-origin calls from a browser frontend (CORS, the Fetch standard).
 
 `CORS_ALLOWED_ORIGINS` (comma-separated, e.g. `https://zc.example.gov.cn`) lists the origins
-whose pages may call the API; by default none. An allowed origin gets
+whose pages may call the API; by default `none`. An allowed origin gets
 `Access-Control-Allow-Origin: <origin>` on every answer (refusals included, so the frontend can
 read the problem), the headers it may read (`Location`, `Content-Disposition`, …), and on a
 preflight (`OPTIONS` with `Access-Control-Request-Method`) the methods the path serves and the
@@ -23,7 +23,8 @@ def allowed_origins(config) -> frozenset[str]:
     """The configured origins, exactly as a browser sends them (scheme://host[:port], no slash);
     `*` is not accepted: name each origin."""
     raw = str((config or {}).get("CORS_ALLOWED_ORIGINS") or "")
-    return frozenset(o.strip().rstrip("/") for o in raw.split(",") if o.strip() and o.strip() != "*")
+    return frozenset(o.strip().rstrip("/") for o in raw.split(",")
+                     if o.strip() and o.strip() != "*" and o.strip().lower() != "none")
 
 
 def decorate(headers, origin: str, origins: frozenset[str]) -> None:

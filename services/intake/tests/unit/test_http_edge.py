@@ -48,6 +48,7 @@ def test_cors_allows_the_configured_origins_only():
     origins = cors.allowed_origins({"CORS_ALLOWED_ORIGINS": "https://a.example, https://b.example/, *"})
     assert origins == {"https://a.example", "https://b.example"}
     assert cors.allowed_origins({}) == frozenset()
+    assert cors.allowed_origins({"CORS_ALLOWED_ORIGINS": "none"}) == frozenset()  # the default
     ok = cors.preflight("https://a.example", origins, ["GET", "POST"], "POST", "Authorization")
     assert ok["Access-Control-Allow-Methods"] == "GET, POST"
     assert cors.preflight("https://c.example", origins, ["POST"], "POST", None) == {}
