@@ -137,3 +137,24 @@ DOCUMENTS_PRINTED_LIST = Method(
     "documents", "printed_list", ("verification_code",),
     "A list printed by render_list, by its code (for intake's public verify): {verification_code, "
     "kind, org_id, season, fingerprint, pages, rendered_at}; DOCUMENT_UNKNOWN (404) if none.")
+
+DOCUMENTS_DOCUMENT_OBJECT = Method(
+    "documents", "document_object", ("document_id",),
+    "Where a rendered document's PDF is stored, for intake to stream it to whoever may see the "
+    "application: {document_id, application_id, kind, version, revision, object_key (documents "
+    "bucket), filename (Chinese), content_type, verification_code, fingerprint, pages}; "
+    "DOCUMENT_UNKNOWN (404). documents may render on demand behind it.")
+
+DOCUMENTS_CHECKED_COPY = Method(
+    "documents", "checked_copy", ("attachment_id",),
+    "Where an attachment's checked copy (upright, no metadata, R-3.2) is stored: {attachment_id, "
+    "object_key (attachments bucket), content_type, verdict}; CHECKED_COPY_UNKNOWN (404) while "
+    "it is checked or when it was rejected.")
+
+DOCUMENTS_RENDER_DRAFT = Method(
+    "documents", "render_draft", ("application_id", "kind", "snapshot", "applicant", "season"),
+    "附件1 (`guarantee`, D-2) or 附件2 (`exemption_form`, D-3) rendered from a draft (the "
+    "application as intake's snapshot has it) for the applicant to print, sign and upload; kept "
+    "as version 0 of that document (DOCUMENT_RENDERED), the same content the same revision. "
+    "Answers DOCUMENTS_DOCUMENT_OBJECT's fields and `pdf_base64`; FORM_KIND_UNKNOWN (404), "
+    "FORM_NOT_APPLICABLE (409).")

@@ -102,6 +102,19 @@ class Objects:
             response.close()
             response.release_conn()
 
+    def stream(self, bucket: str, key: str, chunk: int = 64 * 1024):
+        """(size, iterator of chunks) of an object, read as it is sent, never whole in memory;
+        the connection goes back to the pool when the iterator ends or is closed."""
+        response = self.client.get_object(bucket, key)
+
+        def chunks():
+            try:
+                yield from response.stream(chunk)
+            finally:
+                response.close()
+                response.release_conn()
+        return int(response.headers.get("Content-Length") or 0), chunks()
+
     def stat(self, bucket: str, key: str):
         return self.client.stat_object(bucket, key)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import jwt
@@ -17,6 +18,7 @@ from tests.support.sms_standin import SmsStandin
 JWT_KEY = "system-test-secret-of-at-least-32-bytes"
 # Inside the 2019 online window (R-2.1): 2019-10-15 10:00 Asia/Shanghai.
 SEASON_NOW = datetime(2019, 10, 15, 2, 0, tzinfo=timezone.utc)
+FRONTEND_ORIGIN = "https://zc.example.gov.cn"  # the platform's frontend (CORS_ALLOWED_ORIGINS)
 
 
 class Api:
@@ -61,11 +63,13 @@ def sms_standin():
     standin.stop()
 
 
-# Package scope: the four services stop when tests/system is done, so they do not compete for
-# the broker's queues with the service-level tests that run later in the same vhost.
-@pytest.fixture(scope="package")
-def system(broker_uri, make_database, s3_config, mailbox, tmp_path_factory, sms_standin):
-    work = tmp_path_factory.mktemp("system")
+@contextmanager
+def running_cluster(broker_uri, make_database, s3_config, mailbox, work, sms_standin,
+                    name: str = "", **overrides):
+    """The four services as processes, healthy, with the test frontend as `cluster.api`; they
+    stop when the block ends. `name` keeps another package's databases apart (tests/contract and
+    tests/browser run clusters of their own, on vhosts of their own); `overrides` are settings
+    added to the common ones."""
     clock_file = work / "clock-offset"
     clock_file.write_text(str((SEASON_NOW - datetime.now(timezone.utc)).total_seconds()))
     port = free_port()
@@ -73,12 +77,14 @@ def system(broker_uri, make_database, s3_config, mailbox, tmp_path_factory, sms_
               "CLOCK_OFFSET_FILE": str(clock_file), "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
               "MAIL_BACKEND": "smtp", "SMTP_HOST": mailbox.host, "SMTP_PORT": mailbox.port,
               "EVENT_MAX_RETRIES": 2, "EVENT_RETRY_DELAY_MS": 200, "OUTBOX_POLL_SECONDS": 0.5,
-              "VERIFY_URL_BASE": f"http://127.0.0.1:{port}/verify", "LOG_LEVEL": "INFO"}
+              "VERIFY_URL_BASE": f"http://127.0.0.1:{port}/verify", "LOG_LEVEL": "INFO",
+              "CORS_ALLOWED_ORIGINS": FRONTEND_ORIGIN}
     # notify: SMS through the stand-in (1 s timeout, it stalls 2 s), quick retries and ticks.
     common.update({**sms_standin.config(), "SMS_TIMEOUT": 1, "SMS_RATE_LIMITS": "20/60",
                    "NOTIFY_MAX_ATTEMPTS": 3, "NOTIFY_RETRY_BASE_SECONDS": 0.5,
                    "NOTIFY_RETRY_CAP_SECONDS": 1, "NOTIFY_TICK_SECONDS": 0.3})
-    per = {s: {"DATABASE_URL": make_database(s)} for s in SERVICES}
+    common.update(overrides)
+    per = {s: {"DATABASE_URL": make_database(f"{name}{s}")} for s in SERVICES}
     cluster = Cluster(common, per, work / "logs")
     cluster.titles("topology")
     cluster.migrate()
@@ -96,6 +102,15 @@ def system(broker_uri, make_database, s3_config, mailbox, tmp_path_factory, sms_
         for s in SERVICES:  # leave the logs in the test output when something failed
             print(f"--- {s} log tail ---")
             print("".join((work / "logs" / f"{s}.log").read_text().splitlines(True)[-30:]))
+
+
+# Package scope: the four services stop when tests/system is done, so they do not compete for
+# the broker's queues with the service-level tests that run later in the same vhost.
+@pytest.fixture(scope="package")
+def system(broker_uri, make_database, s3_config, mailbox, tmp_path_factory, sms_standin):
+    with running_cluster(broker_uri, make_database, s3_config, mailbox,
+                         tmp_path_factory.mktemp("system"), sms_standin) as cluster:
+        yield cluster
 
 
 # The 2019 season and the sample organisations, loaded once per module by the operator's command.

@@ -30,7 +30,7 @@ PHOTO = "photo"  # 一寸免冠照片 (R-3.3 §1)
 
 
 @functools.cache
-def _labels(season_id: str) -> dict:
+def season_labels_of(season_id: str) -> dict:
     """Chinese names of the season's series, specialties and levels, for the printed form."""
     path = ROOT / "seasons" / f"{season_id}.yaml"
     try:
@@ -59,8 +59,8 @@ class ApplicationDocuments:
         if rendered:  # the same submission announced again: done already
             with self.db.consume(payload, "intake.application_submitted"):
                 return
-        labels = _labels(season)
-        form = form_from_snapshot(payload["snapshot"], payload["applicant"], labels)
+        form = form_from_snapshot(payload["snapshot"], payload["applicant"],
+                                  season_labels_of(season))
         generated_at = payload["occurred_at"][:10]
         photo_key = self._photo_key(payload["snapshot"])
         photo = self.storage.get_bytes(self.storage.attachments, photo_key) if photo_key else None
@@ -116,29 +116,13 @@ class ApplicationDocuments:
                 self._record(tx, done)
 
     def _draw(self, app_id, version, season, kind, revision, data, photo, generated_at) -> dict:
-        """Render one document and store its PDF (before the transaction that records it: a
-        failure retries the handler; the key is derived from ids, so a retry overwrites)."""
-        code = render.verification_code(self.config["DOCUMENT_SECRET"], app_id, version, kind,
-                                        revision)
-        meta = render.DocumentMeta(
-            application_no=application_number(app_id), verification_code=code, season=season,
-            verify_url=f"{self.config['VERIFY_URL_BASE']}/{code}", generated_at=generated_at)
-        doc = heavy(RENDERERS[kind], data, meta=meta, **({"photo_jpeg": photo}
-                                                         if kind == FORM else {}))
-        # A revision's key carries its fingerprint: two decisions rendered at once both aim at
-        # the next revision, one loses on the unique constraint and retries — its PDF must not
-        # overwrite the winner's. The same content retried overwrites itself.
-        suffix = f".r{revision}-{doc.fingerprint[:16]}" if revision else ""
-        key = f"{season}/{app_id}/v{version}/{kind}{suffix}.pdf"
-        self.storage.put_bytes(self.storage.documents, key, doc.pdf, "application/pdf")
-        return {"id": str(uuid.uuid4()), "application_id": app_id, "version": version,
-                "kind": kind, "revision": revision, "object_key": key,
-                "fingerprint": doc.fingerprint, "verification_code": code, "pages": doc.pages}
+        row = draw(self.storage, self.config, app_id, version, season, kind, revision, data,
+                   photo, generated_at)
+        row.pop("pdf")  # stored already; not held while the transaction runs
+        return row
 
     def _record(self, tx, row: dict):
-        store.record_rendered(tx.session, row, self.clock())
-        tx.emit(events.DOCUMENT_RENDERED, document_id=row["id"],
-                **{k: v for k, v in row.items() if k != "id"})
+        record(tx, row, self.clock())
 
     def _photo_key(self, snapshot: dict) -> str | None:
         """The clean (upright, metadata-free) copy of the version's one-inch photo: the latest
@@ -151,3 +135,34 @@ class ApplicationDocuments:
             rows = store.clean_copies(session, ids)
         usable = [rows[i] for i in ids if rows.get(i)]
         return usable[-1] if usable else None
+
+
+def draw(storage, config, app_id, version, season, kind, revision, data, photo, generated_at,
+         key: str | None = None) -> dict:
+    """Render one document and store its PDF (before the transaction that records it: a
+    failure retries the handler; the key is derived from ids, so a retry overwrites). Answers
+    the row `record` keeps, with the PDF under `pdf` (not stored in the row)."""
+    code = render.verification_code(config["DOCUMENT_SECRET"], app_id, version, kind, revision)
+    meta = render.DocumentMeta(
+        application_no=application_number(app_id), verification_code=code, season=season,
+        verify_url=f"{config['VERIFY_URL_BASE']}/{code}", generated_at=generated_at)
+    doc = heavy(RENDERERS[kind], data, meta=meta, **({"photo_jpeg": photo}
+                                                     if kind == FORM else {}))
+    # A revision's key carries its fingerprint: two decisions rendered at once both aim at
+    # the next revision, one loses on the unique constraint and retries — its PDF must not
+    # overwrite the winner's. The same content retried overwrites itself.
+    suffix = f".r{revision}-{doc.fingerprint[:16]}" if revision else ""
+    key = key or f"{season}/{app_id}/v{version}/{kind}{suffix}.pdf"
+    storage.put_bytes(storage.documents, key, doc.pdf, "application/pdf")
+    return {"id": str(uuid.uuid4()), "application_id": app_id, "version": version,
+            "kind": kind, "revision": revision, "object_key": key,
+            "fingerprint": doc.fingerprint, "verification_code": code, "pages": doc.pages,
+            "pdf": doc.pdf}
+
+
+def record(tx, row: dict, now) -> None:
+    """Keep a rendered document and tell intake (DOCUMENT_RENDERED)."""
+    kept = {k: v for k, v in row.items() if k != "pdf"}
+    store.record_rendered(tx.session, kept, now)
+    tx.emit(events.DOCUMENT_RENDERED, document_id=kept["id"],
+            **{k: v for k, v in kept.items() if k != "id"})

@@ -7,13 +7,15 @@ from `documents.dependencies`:
 `documents.attachments` (attachment checks and duplicates across applicants, R-3.2),
 `documents.rendering` (an application's documents at each submission and on each decision,
 D-1…D-3) and `documents.printed_lists` (the lists printed on request and the lookup of their
-codes over RPC, D-4). Every query is in `documents.store`; decoding and rendering run in OS
+codes over RPC, D-4) and `documents.downloads` (where a document's PDF and an attachment's
+checked copy are stored, for intake to hand out; 附件1 and 附件2 rendered from a draft). Every query is in `documents.store`; decoding and rendering run in OS
 threads, a few at a time (`documents.heavy`). documents has no status lifecycle: a check is one
 verdict, a rendered document an immutable revision.
 """
 from __future__ import annotations
 
 from documents.attachments import AttachmentChecks
+from documents.downloads import Downloads
 from documents.printed_lists import PrintedLists
 from documents.rendering import ApplicationDocuments
 from plumbing.health import HealthMixin
@@ -21,7 +23,8 @@ from plumbing.health import HealthMixin
 __all__ = ["DocumentsService"]
 
 
-class DocumentsService(AttachmentChecks, ApplicationDocuments, PrintedLists, HealthMixin):
+class DocumentsService(AttachmentChecks, ApplicationDocuments, PrintedLists, Downloads,
+                       HealthMixin):
     """The nameko service `documents` (run as `documents.service:DocumentsService`)."""
 
     name = "documents"

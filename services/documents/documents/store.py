@@ -142,3 +142,24 @@ def keep_printed_list(session, code: str, kind: str, org: str, season: str, fing
 def printed_list(session, code: str):
     return session.execute(select(m.printed_lists).where(
         m.printed_lists.c.verification_code == code)).first()
+
+
+# ---- downloads (documents.downloads) ----------------------------------------------------------
+
+def rendered_document(session, document_id: str):
+    """One rendered document by its id, or None."""
+    return session.execute(select(m.rendered).where(m.rendered.c.id == document_id)).first()
+
+
+def latest_rendered(session, application_id: str, version: int, kind: str):
+    """The newest revision of an application's document of `kind` at `version`, or None."""
+    r = m.rendered.c
+    return session.execute(select(m.rendered).where(
+        r.application_id == application_id, r.version == version, r.kind == kind)
+        .order_by(r.revision.desc())).first()
+
+
+def check_of(session, attachment_id: str):
+    """The check of one attachment (its verdict and the keys of its checked copies), or None."""
+    return session.execute(select(m.checks).where(
+        m.checks.c.attachment_id == attachment_id)).first()

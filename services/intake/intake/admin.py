@@ -4,13 +4,13 @@ once (`contracts.season`) and nothing is stored."""
 from __future__ import annotations
 
 from nameko.rpc import rpc
-from nameko.web.handlers import http
 
 from contracts.errors import Refusal
 from contracts.season import load_season
 from intake import dependencies, store
 from intake.http import auth
 from intake.http.problems import MAX_JSON_BYTES, endpoint, json_response
+from intake.http.server import http
 from plumbing.rpc import refusals_as_data
 
 TOO_LARGE = "请求内容过大（上限 1 MB）"

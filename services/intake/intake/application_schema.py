@@ -9,11 +9,15 @@ An application travels as a JSON-like dict:
 Field paths in problems follow it: `sections.basic.id_number`, `sections.education.degrees.0.school`.
 
 Design of "none" (R-3.1: a field with nothing to report holds 无, never a blank):
-- a text field simply contains "无";
+- a text field simply contains "无" — except the ID number: a person applying has one (without
+  it there is no one-application-per-person, no bar of a person, R-1.5);
 - a date/int/bool/enum field accepts "无" only where `none_allowed` (e.g. no title held yet);
 - a list of entries says "none" as exactly ["无"]; an empty list is blank. Lists where "none"
   makes no sense (work history, assessments) do not allow it.
 Dates are ISO strings ("2019-10-10") as they arrive from JSON.
+
+This table is the only description of the form: the rules (`intake.rules.fields`) judge by it,
+and `intake.form_schema` writes it out as the JSON Schema a frontend builds the form from.
 """
 from __future__ import annotations
 
@@ -38,7 +42,7 @@ class Field:
     max_length: int | Callable[[Season], int] | None = None  # characters, not bytes
     choices: tuple[str, ...] | Callable[[Season], tuple[str, ...]] = ()
     format: str | None = None  # "id_number" | "phone" | "email"
-    none_allowed: bool = False  # may hold 无 (text fields always may)
+    none_allowed: bool = False  # may hold 无 (`text` fields may unless they say otherwise)
     fields: tuple["Field", ...] = ()
     minimum: int | None = None
     too_long_code: str = "FIELD_TOO_LONG"
@@ -53,8 +57,8 @@ class Field:
         return self.max_length(season) if callable(self.max_length) else self.max_length
 
 
-def text(name, label_zh, max_length=100, **kw) -> Field:
-    return Field(name, TEXT, label_zh, max_length=max_length, **kw)
+def text(name, label_zh, max_length=100, none_allowed=True, **kw) -> Field:
+    return Field(name, TEXT, label_zh, max_length=max_length, none_allowed=none_allowed, **kw)
 
 
 def group(name, label_zh, *fields, required=True) -> Field:
@@ -77,7 +81,7 @@ BASIC = group(
     text("name", "姓名", 50), text("former_name", "曾用名", 50),
     Field("sex", ENUM, "性别", choices=SEXES), text("ethnicity", "民族", 20),
     Field("birth_date", DATE, "出生日期"), text("birth_place", "出生地", 50),
-    text("id_number", "身份证号", 18, format="id_number"),
+    text("id_number", "身份证号", 18, format="id_number", none_allowed=False),
     text("phone", "手机号码", 20, format="phone"),
     text("email", "电子邮箱", 100, format="email"),
     text("unit_id", "工作单位", 64),

@@ -10,13 +10,13 @@ from __future__ import annotations
 import uuid
 from contextlib import contextmanager
 
-from nameko.web.handlers import http
 from sqlalchemy.exc import IntegrityError
 
 from contracts.errors import Problem, Refusal
 from intake import access, dependencies, records, store
-from intake.http import auth
+from intake.http import auth, bodies
 from intake.http.problems import endpoint, json_response, read_json
+from intake.http.server import http
 from intake.lifecycle import Status
 from intake.pii import Pii, normalise
 from intake.rules import catalogue_problems, category_problems, creation_problems, \
@@ -107,11 +107,9 @@ class Applications:
             if not principal.org:
                 raise Refusal("FORBIDDEN", "登录凭据中缺少所在单位（org）", status=403)
             scope["unit_id"] = principal.org
-        season = request.args.get("season")
+        season = bodies.query(request, "list_applications").get("season")
         if season:
-            if not season.isprintable():
-                raise Refusal("VALUE_NOT_ALLOWED", "评审年度标识无效", status=422, field="season")
-            scope["season_id"] = season[:20]
+            scope["season_id"] = season
         with self.db.session() as session:
             rows = store.list_applications(session, **scope)
         return json_response([records.summary(r) for r in rows])
@@ -145,26 +143,26 @@ class Applications:
                          if key in patch and patch[key] is None]
             problems += validate_draft_patch({k: v for k, v in patch.items() if k != "season"},
                                              season)
-            if problems:
-                raise Refusal.of(problems, code="APPLICATION_INVALID", message=PATCH_INVALID)
             current = records.document(app, id_number=pii.open_(app.id_number_sealed)
                                        if app.id_number_sealed else None)
+            id_number = records.basic_of(patch).get("id_number")
+            changed = isinstance(id_number, str) and normalise(id_number) != normalise(
+                current["sections"].get("basic", {}).get("id_number") or "")
+            reason = id_number_error(id_number) if changed else None
+            if reason and not any(p.field == "sections.basic.id_number" for p in problems):
+                # a changed ID number is checked at once, with the rest (N-8.5)
+                problems.append(Problem("ID_NUMBER_INVALID", reason, "sections.basic.id_number"))
+            if problems:
+                raise Refusal.of(problems, code="APPLICATION_INVALID", message=PATCH_INVALID)
             merged = records.merge(current, patch)
             basic = records.basic_of(merged)
-            id_number = basic.get("id_number")
             problems = catalogue_problems(merged, season) + category_problems(merged, season)
             person_hash = app.person_hash
-            if isinstance(id_number, str) and normalise(id_number) != normalise(
-                    current["sections"].get("basic", {}).get("id_number") or ""):
-                reason = id_number_error(id_number)
-                if reason:
-                    problems.append(Problem("ID_NUMBER_INVALID", reason,
-                                            "sections.basic.id_number"))
-                else:
-                    person_hash = pii.lookup_hash(id_number)
-                    if store.active_applications(tx.session, app.season, person_hash, app.id):
-                        problems.append(Problem("APPLICATION_EXISTS",
-                                                "本年度已有一份进行中的申报，不能重复申报"))
+            if changed:
+                person_hash = pii.lookup_hash(id_number)
+                if store.active_applications(tx.session, app.season, person_hash, app.id):
+                    problems.append(Problem("APPLICATION_EXISTS",
+                                            "本年度已有一份进行中的申报，不能重复申报"))
             if problems:
                 raise Refusal.of(problems, code="APPLICATION_INVALID", message=PATCH_INVALID)
             own_unit = basic.get("unit_id") if isinstance(basic.get("unit_id"), str) \

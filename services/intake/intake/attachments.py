@@ -2,6 +2,8 @@
 then confirms. Either way the object is in the store before its row says `checking`, and
 documents is told to check it (ATTACHMENT_UPLOADED); its verdict arrives in `intake.projection`.
 `?replaces=<attachment id>` supersedes an earlier attachment of the same section and kind.
+The original file name is kept exactly for display (`intake.http.files`: percent-encoded UTF-8
+in `X-Filename`, or RFC 6266's `filename*`).
 
 Uploads land under `incoming/` (`plumbing.storage.incoming_key`): documents keeps only the checked
 copy, `checked/<application>/<attachment>.jpg` (`plumbing.storage.checked_key`), and deletes the
@@ -11,13 +13,12 @@ from __future__ import annotations
 
 import uuid
 
-from nameko.web.handlers import http
-
 from contracts import events
 from contracts.errors import Refusal
 from intake import access, dependencies, records, store
-from intake.http import auth
-from intake.http.problems import endpoint, json_response, read_json
+from intake.http import auth, bodies, files
+from intake.http.problems import endpoint, json_response
+from intake.http.server import http
 from intake.lifecycle import ATTACHMENT, AttachmentStatus
 from intake.rules.attachments import is_acceptable_kind
 from plumbing.storage import incoming_key
@@ -90,7 +91,7 @@ class Attachments:
             store.insert_attachment(
                 tx.session, id=attachment_id, application_id=application_id, section=section,
                 kind=kind, object_key=key,
-                filename=records.filename(request.headers.get("X-Filename")), size=length,
+                filename=files.upload_filename(request.headers), size=length,
                 status=AttachmentStatus.CHECKING.value, reasons=[], created_at=self.clock())
             self._uploaded(tx, app, attachment_id, section, kind, key, principal.sub, old)
             row = store.attachment(tx.session, attachment_id)
@@ -105,17 +106,14 @@ class Attachments:
         principal = auth.caller(request, self.config)
         auth.require(principal, "applicant")
         check_kind(section, kind)
-        body = read_json(request, required=False)
-        name = body.get("filename")
-        if name is not None and not isinstance(name, str):
-            raise Refusal("WRONG_TYPE", "文件名应为文本", status=422, field="filename")
+        name = bodies.body(request, "presign_attachment", required=False).get("filename")
         with self.db.transaction() as tx:
             app = access.editable_application(tx.session, principal, application_id, self.review)
             attachment_id = str(uuid.uuid4())
             key = incoming_key(app.season, application_id, attachment_id)
             store.insert_attachment(
                 tx.session, id=attachment_id, application_id=app.id, section=section, kind=kind,
-                object_key=key, filename=records.filename(name), size=None,
+                object_key=key, filename=files.clean_name(name), size=None,
                 status=AttachmentStatus.AWAITING_UPLOAD.value, reasons=[],
                 created_at=self.clock())
             form = self.storage.presigned_post(self.storage.attachments, key, JPEG,

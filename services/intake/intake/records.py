@@ -8,7 +8,7 @@ every reader other than its owner see the mask only (issue #3, "Personal data").
 from __future__ import annotations
 
 import copy
-from datetime import datetime
+from datetime import date, datetime, timezone
 from typing import Any
 
 from contracts.rules import submissions_left
@@ -22,8 +22,18 @@ from intake.rules.fields import is_none, parse_date
 HEADER_KEYS = ("season", "series", "specialty", "level", "category", "aid", "entrusted")
 
 
+def rfc3339(moment: datetime | date) -> str:
+    """A time as RFC 3339 with its offset, a date as YYYY-MM-DD. A naive datetime is UTC: SQLite
+    hands back what was stored in UTC without its zone."""
+    if isinstance(moment, datetime):
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return moment.isoformat()
+    return moment.isoformat()
+
+
 def iso(moment) -> str | None:
-    return moment.isoformat() if moment else None
+    return rfc3339(moment) if moment else None
 
 
 def basic_of(doc: dict) -> dict:
@@ -161,6 +171,13 @@ def attachment_view(a) -> dict:
             "superseded_by": a.superseded_by}
 
 
+def attachment_href(a) -> str | None:
+    """Where its checked copy downloads from, once documents checked it and kept one."""
+    if a.status in ("accepted", "flagged"):
+        return f"/applications/{a.application_id}/attachments/{a.id}/file"
+    return None
+
+
 def summary(app) -> dict:
     """One line of a list: no section content, so no personal data beyond the name."""
     return {"id": app.id, "season": app.season, "status": app.status, "series": app.series,
@@ -187,11 +204,13 @@ def view(app, season: Season, attachments, documents, id_number: str | None = No
         "required_attachments": [
             {"section": r.section, "kind": r.kind, "label_zh": r.label_zh,
              "min_count": r.min_count} for r in required_attachments(doc, season)],
-        "attachments": [attachment_view(a) for a in attachments],
+        "attachments": [{**attachment_view(a), "href": attachment_href(a)} for a in attachments],
         "documents": [{"id": d.id, "version": d.version, "kind": d.kind,
                        "revision": d.revision, "pages": d.pages,
                        "fingerprint": d.fingerprint,
-                       "verification_code": d.verification_code}
+                       "verification_code": d.verification_code,
+                       "created_at": iso(d.created_at),
+                       "href": f"/applications/{app.id}/documents/{d.id}"}
                       for d in sorted(documents, key=lambda d: (d.version, d.kind, d.revision))],
         "created_at": app.created_at, "updated_at": app.updated_at,
     }
@@ -205,14 +224,6 @@ def parse_instant(value: Any) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else None
-
-
-def filename(name: Any) -> str | None:
-    """The original file name for display only: text, at most 255 characters."""
-    if not isinstance(name, str):
-        return None
-    cleaned = "".join(ch for ch in name if ch.isprintable()).strip()
-    return cleaned[:255] or None
 
 
 def actor(reviewer: Any) -> str:

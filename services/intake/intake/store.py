@@ -29,6 +29,12 @@ def season(session, season_id: str) -> Season:
     return load_season(row.document)
 
 
+def seasons(session) -> list[Season]:
+    """Every loaded season, parsed, newest id first."""
+    rows = session.execute(select(m.seasons.c.document).order_by(m.seasons.c.id.desc())).all()
+    return [load_season(r.document) for r in rows]
+
+
 def replace_season(session, season_id: str, text: str, loaded_at: datetime) -> None:
     session.execute(m.seasons.delete().where(m.seasons.c.id == season_id))
     session.execute(m.seasons.insert().values(id=season_id, document=text, loaded_at=loaded_at))
@@ -92,6 +98,12 @@ def person_hash_of(session, application_id: str | None) -> str | None:
 def publicity_of(session, application_id: str) -> dict | None:
     row = session.execute(select(A.publicity).where(A.id == application_id)).first()
     return row.publicity if row else None
+
+
+def with_results(session, season_id: str) -> list:
+    """The season's applications a committee's result was published for (N-8.6)."""
+    return session.execute(select(m.applications).where(
+        A.season == season_id, A.result.is_not(None))).all()
 
 
 def season_and_applicant(session, application_id: str):
@@ -203,6 +215,12 @@ def documents(session, application_id: str) -> list:
 
 def insert_document(session, **values) -> None:
     session.execute(m.documents.insert().values(**values))
+
+
+def document(session, document_id: str, application_id: str):
+    """One rendered document of the application, or None."""
+    return session.execute(select(m.documents).where(
+        D.id == document_id, D.application_id == application_id)).first()
 
 
 def document_by_code(session, code: str):

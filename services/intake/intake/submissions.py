@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from nameko.web.handlers import http
-
 from contracts import events
 from contracts.errors import Problem, Refusal
 from intake import access, dependencies, records, store
 from intake.http import auth
 from intake.http.problems import endpoint, json_response
+from intake.http.server import http
 from intake.lifecycle import LIFECYCLE
 from intake.pii import Pii
 from intake.rules import attachment_problems, completeness, diff_versions, submission_problems

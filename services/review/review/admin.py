@@ -5,8 +5,12 @@ exported for spreadsheets (D-4).
 from __future__ import annotations
 
 import base64
+import csv
 import uuid
+import zipfile
 from datetime import date
+
+import yaml
 
 from nameko.rpc import rpc
 
@@ -27,6 +31,12 @@ from review.store.registry import (insert_sanction, override_days, replace_regis
                                    replace_season, sanction_rows, settings)
 
 
+# What a file that is no organisations file raises while it is read (the contract test sent
+# them: a broken YAML flow, a bare carriage return in a CSV field, a list where tables belong).
+UNREADABLE = (yaml.YAMLError, csv.Error, zipfile.BadZipFile, ValueError, KeyError, TypeError,
+              AttributeError)
+
+
 class Administration:
     """One area of `ReviewService` (review.service): see the module docstring."""
 
@@ -38,12 +48,17 @@ class Administration:
         """Replace organisations and committees (R-1.2, R-4.3, N-8.1) from YAML text, an XLSX
         file as base64 (`filename` ends .xlsx) or CSV tables ({table: text}); every problem in
         the file is listed at once."""
-        if isinstance(text, dict):
-            registry, problems = org_files.parse_csv(text)
-        elif filename.lower().endswith(".xlsx"):
-            registry, problems = org_files.parse_xlsx(base64.b64decode(text))
-        else:
-            registry, problems = org_files.parse_yaml(text)
+        try:
+            if isinstance(text, dict):
+                registry, problems = org_files.parse_csv(text)
+            elif filename.lower().endswith(".xlsx"):
+                registry, problems = org_files.parse_xlsx(base64.b64decode(text))
+            else:
+                registry, problems = org_files.parse_yaml(text)
+        except UNREADABLE as exc:  # not YAML/CSV/XLSX at all, or not of the tables' shape
+            raise Refusal("ORGANISATIONS_UNREADABLE", "组织机构文件无法读取：应为 YAML、XLSX 或按表的 CSV，"
+                          f"请核对文件格式（{type(exc).__name__}）", status=422,
+                          field="content") from None
         if problems:
             raise Refusal.of(problems, code="ORGANISATIONS_INVALID",
                              message="组织机构文件有误，请按列出的问题逐项修改")

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import base64
 
-from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from contracts.errors import Refusal
 from intake import dependencies, store
-from intake.http import auth
+from intake.http import auth, files
 from intake.http.problems import endpoint
+from intake.http.server import http
 from intake.records import document
 
 
@@ -31,7 +31,8 @@ def _labels(season) -> dict:
 
 def _pdf(rendered: dict) -> Response:
     return Response(base64.b64decode(rendered["pdf_base64"]), mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{rendered["filename"]}"',
+                    headers={"Content-Disposition": files.content_disposition(rendered["filename"],
+                                                                              inline=True),
                              "X-Verification-Code": rendered["verification_code"],
                              "Cache-Control": "no-store"})
 

@@ -7,11 +7,10 @@ with masked addresses only. Documented in openapi/notifications.yaml.
 """
 from __future__ import annotations
 
-from nameko.web.handlers import http
-
 from intake import access, dependencies
-from intake.http import auth
-from intake.http.problems import endpoint, json_response, read_json
+from intake.http import auth, bodies
+from intake.http.problems import endpoint, json_response
+from intake.http.server import http
 
 
 class Notifications:
@@ -40,7 +39,7 @@ class Notifications:
         every problem at once; nothing is stored then."""
         principal = auth.caller(request, self.config)
         auth.require(principal, "admin")
-        body = read_json(request)
+        body = bodies.body(request, "save_notification_template")
         return json_response(self.notify.save_template(
             event, channel, str(body.get("body") or ""), body.get("subject"),
             body.get("template_code"), principal.sub))

@@ -11,11 +11,13 @@ from __future__ import annotations
 import functools
 import json
 import logging
+from datetime import date, datetime
 
 from sqlalchemy.exc import OperationalError
 from werkzeug.wrappers import Response
 
 from contracts.errors import Refusal
+from intake.records import rfc3339
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +26,8 @@ MAX_JSON_DEPTH = 32  # an application is 5 levels deep; deeper is an attack, not
 
 
 def _json_default(value):
-    if hasattr(value, "isoformat"):  # datetimes and dates: ISO 8601
-        return value.isoformat()
+    if isinstance(value, (datetime, date)):  # RFC 3339 with offset; a date stays a date
+        return rfc3339(value)
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 

@@ -35,13 +35,12 @@ import hmac
 import math
 import re
 
-from nameko.web.handlers import http
-
 from contracts.errors import Refusal
 from contracts.people import application_number, mask_name
 from intake import dependencies, store
-from intake.http import openapi
+from intake.http import openapi, pages
 from intake.http.problems import endpoint, json_response, problem
+from intake.http.server import http
 from plumbing.health import report
 
 CODE_PATTERN = re.compile(r"[2-9A-HJ-NP-Z]{5}-[2-9A-HJ-NP-Z]{5}")  # documents.render's alphabet
@@ -83,63 +82,38 @@ class Public:
     def http_health(self, request):
         return json_response({"service": self.name, **report(self.db)})
 
-    @http("GET,POST,PUT,PATCH,DELETE", "/<path:unknown>")
-    @endpoint
-    def unknown_route(self, request, unknown):
-        """Any path no other route takes (werkzeug tries `<path:…>` last): a problem the frontend
-        can read instead of werkzeug's HTML page."""
-        allowed = openapi.allowed_methods(request.path)
-        if allowed:
-            raise Refusal("METHOD_NOT_ALLOWED",
-                          f"该地址不支持 {request.method} 请求，可用：{', '.join(sorted(allowed))}",
-                          status=405)
-        raise Refusal("ROUTE_UNKNOWN", "没有这个接口地址，请核对路径", status=404)
-
     # ---- verification of printed documents ----------------------------------------------------
 
-    def _verify_list(self, code: str, prefix: str | None):
+    def _verify_list(self, code: str, prefix: str | None) -> dict:
         """A unit's publicity notice, delivery list or a results list (D-4): documents printed
         it and keeps its code."""
         printed = self.documents.printed_list(code)  # DOCUMENT_UNKNOWN (404) when it never was
         if prefix is not None and not hmac.compare_digest(printed["fingerprint"][:16], prefix):
-            raise Refusal("DOCUMENT_ALTERED", "二维码与系统存档的文件不符，该纸质文件可能被改动，不能作为有效文件",
-                          status=409, field="fp")
-        return json_response({
+            raise altered()
+        return {
             "genuine": True, "verification_code": code, "kind": printed["kind"],
             "kind_name": KIND_NAMES.get(printed["kind"], printed["kind"]),
             "org_id": printed["org_id"], "season": printed["season"],
             "fingerprint": printed["fingerprint"], "pages": printed["pages"],
-            "rendered_at": printed["rendered_at"], "superseded": False,
-        }, headers={"Cache-Control": "no-store"})
+            "rendered_at": printed["rendered_at"], "superseded": False}
 
-    @http("GET", "/verify/<string:code>")
-    @endpoint
-    def verify_document(self, request, code):
-        """Public (no token): is this printed document genuine? (R-5.1)"""
-        wait = self.verify_rate.take(request)  # per client, also behind the proxy
-        if wait:
-            response = problem(Refusal("RATE_LIMITED", "查询过于频繁，请稍后再试", status=429))
-            response.headers["Retry-After"] = str(math.ceil(wait))
-            return response
-        code = normalise_code(code)
-        prefix = request.args.get("fp")
-        if prefix is not None and not FINGERPRINT_PREFIX.fullmatch(prefix):
-            raise Refusal("FINGERPRINT_MALFORMED", "二维码内容不完整或格式不正确，请重新扫描",
-                          field="fp")
+    def _verified(self, code: str, prefix: str | None) -> tuple[dict, str]:
+        """What the code proves, and the time zone its dates are read in."""
         with self.db.session() as session:
             doc = store.document_by_code(session, code)
             if doc is None:  # perhaps a list printed on request (D-4): documents keeps those
-                return self._verify_list(code, prefix)
+                answer = self._verify_list(code, prefix)
+                return answer, zone_of(session, answer["season"])
             if prefix is not None and not hmac.compare_digest(doc.fingerprint[:16], prefix):
-                raise Refusal("DOCUMENT_ALTERED", "二维码与系统存档的文件不符，该纸质文件可能被改动，不能作为有效文件",
-                              status=409, field="fp")
+                raise altered()
             app = store.season_and_applicant(session, doc.application_id)
             snapshot = store.version_snapshot(session, doc.application_id, doc.version)
             latest, latest_revision = store.latest_document(session, doc.application_id,
                                                             doc.kind, doc.version)
+            zone = zone_of(session, app.season)
         basic = ((snapshot or {}).get("sections") or {}).get("basic") or {}
         name = basic.get("name") or (app.applicant or {}).get("name") or ""
-        return json_response({
+        return {
             "genuine": True, "verification_code": code, "kind": doc.kind,
             "kind_name": KIND_NAMES.get(doc.kind, doc.kind), "version": doc.version,
             "revision": doc.revision, "latest_version": latest,
@@ -147,5 +121,48 @@ class Public:
             "superseded": latest > doc.version or latest_revision > doc.revision,
             "season": app.season, "application_no": application_number(doc.application_id),
             "applicant_name_masked": mask_name(name), "fingerprint": doc.fingerprint,
-            "pages": doc.pages, "rendered_at": doc.created_at,
-        }, headers={"Cache-Control": "no-store"})
+            "pages": doc.pages, "rendered_at": doc.created_at}, zone
+
+    @http("GET", "/verify/<string:code>")
+    @endpoint
+    def verify_document(self, request, code):
+        """Public (no token): is this printed document genuine? (R-5.1) A browser (Accept:
+        text/html) gets a page for a phone (`intake.http.pages`), an API client JSON."""
+        html = pages.wants_html(request)
+        wait = self.verify_rate.take(request)  # per client, also behind the proxy
+        if wait:
+            refusal = Refusal("RATE_LIMITED", "查询过于频繁，请稍后再试", status=429)
+            response = pages.verify_page("invalid", 429, message=refusal.message) if html \
+                else problem(refusal)
+            response.headers["Retry-After"] = str(math.ceil(wait))
+            return response
+        try:
+            code = normalise_code(code)
+            prefix = request.args.get("fp")
+            if prefix is not None and not FINGERPRINT_PREFIX.fullmatch(prefix):
+                raise Refusal("FINGERPRINT_MALFORMED", "二维码内容不完整或格式不正确，请重新扫描",
+                              field="fp")
+            answer, zone = self._verified(code, prefix)
+        except Refusal as refusal:
+            if not html or refusal.status >= 500:
+                raise
+            state = {"DOCUMENT_ALTERED": "altered", "DOCUMENT_UNKNOWN": "unknown"}.get(
+                refusal.code, "invalid")
+            return pages.verify_page(state, refusal.status, message=refusal.message)
+        if html:
+            return pages.verify_page("superseded" if answer["superseded"] else "genuine", 200,
+                                     answer, zone=zone)
+        return json_response(answer, headers={"Cache-Control": "no-store", "Vary": "Accept"})
+
+
+def altered() -> Refusal:
+    return Refusal("DOCUMENT_ALTERED", "二维码与系统存档的文件不符，该纸质文件可能被改动，不能作为有效文件",
+                   status=409, field="fp")
+
+
+def zone_of(session, season_id: str) -> str:
+    """The season's time zone, to show dates as people there read them."""
+    try:
+        return store.season(session, season_id).time_zone
+    except Refusal:
+        return "Asia/Shanghai"

@@ -2,17 +2,17 @@
 
 intake authenticates and checks the role; review decides, in its own scope rules, over RPC
 (docs/services.md). Each call passes the principal (sub, role, org, name) so that review can
-attribute the decision (R-4.1). The printed lists are `http.lists`. Documented in
-openapi/staff.yaml.
+attribute the decision (R-4.1). Every body is checked against its operation's schema in
+openapi/staff.yaml first (`http.bodies`: types, ids, lengths, unknown fields, 422 with every
+problem), so nothing malformed reaches review. The printed lists are `http.lists`.
 """
 from __future__ import annotations
 
-from nameko.web.handlers import http
-
 from contracts.errors import Refusal
 from intake import dependencies
-from intake.http import auth
-from intake.http.problems import endpoint, json_response, read_json
+from intake.http import auth, bodies
+from intake.http.problems import endpoint, json_response
+from intake.http.server import http
 
 REVIEWERS = ("unit_reviewer", "department_reviewer", "committee_secretary")
 SECRETARY = ("committee_secretary",)
@@ -53,8 +53,8 @@ class ReviewDesk:
     def list_tasks(self, request):
         principal = auth.caller(request, self.config)
         auth.require(principal, *REVIEWERS)
-        return json_response(self.review.list_tasks(principal.org,
-                                                    request.args.get("status") or None))
+        status = bodies.query(request, "list_tasks").get("status")
+        return json_response(self.review.list_tasks(principal.org, status))
 
     @http("GET", APP)
     @endpoint
@@ -66,7 +66,7 @@ class ReviewDesk:
     @endpoint
     def return_application(self, request, application_id):
         who = staff(request, self.config, *REVIEWERS)
-        body = read_json(request)
+        body = bodies.body(request, "return_application")
         return json_response(self.review.return_application(
             who, application_id, _list(body, "problems"), _text(body, "reason", False)))
 
@@ -82,7 +82,7 @@ class ReviewDesk:
     @endpoint
     def record_objection(self, request, application_id):
         who = staff(request, self.config, "unit_reviewer", "department_reviewer")
-        body = read_json(request)
+        body = bodies.body(request, "record_objection")
         return json_response(self.review.record_objection(who, application_id,
                                                           _text(body, "text")), status=201)
 
@@ -90,7 +90,7 @@ class ReviewDesk:
     @endpoint
     def resolve_objection(self, request, application_id, objection_id):
         who = staff(request, self.config, "unit_reviewer", "department_reviewer")
-        body = read_json(request)
+        body = bodies.body(request, "resolve_objection")
         return json_response(self.review.resolve_objection(
             who, application_id, objection_id, bool(body.get("upheld")),
             _text(body, "resolution")))
@@ -99,7 +99,7 @@ class ReviewDesk:
     @endpoint
     def recommend(self, request, application_id):
         who = staff(request, self.config, "unit_reviewer", "department_reviewer")
-        body = read_json(request)
+        body = bodies.body(request, "recommend")
         return json_response(self.review.recommend(who, application_id,
                                                    _text(body, "opinion")))
 
@@ -109,7 +109,7 @@ class ReviewDesk:
     @endpoint
     def forward(self, request, application_id):
         who = staff(request, self.config, "department_reviewer")
-        body = read_json(request, required=False)
+        body = bodies.body(request, "forward", required=False)
         return json_response(self.review.forward(who, application_id,
                                                  _text(body, "reason", False)))
 
@@ -119,7 +119,7 @@ class ReviewDesk:
     @endpoint
     def accept(self, request, application_id):
         who = staff(request, self.config, *SECRETARY)
-        body = read_json(request, required=False)
+        body = bodies.body(request, "accept", required=False)
         return json_response(self.review.accept(who, application_id,
                                                 _text(body, "reason", False)))
 
@@ -127,14 +127,14 @@ class ReviewDesk:
     @endpoint
     def refuse(self, request, application_id):
         who = staff(request, self.config, *SECRETARY)
-        body = read_json(request)
+        body = bodies.body(request, "refuse")
         return json_response(self.review.refuse(who, application_id, _text(body, "reason")))
 
     @http("POST", APP + "/supplement-requests")
     @endpoint
     def request_supplement(self, request, application_id):
         who = staff(request, self.config, *SECRETARY)
-        body = read_json(request)
+        body = bodies.body(request, "request_supplement")
         return json_response(self.review.request_supplement(who, application_id,
                                                             _list(body, "items")), status=201)
 
@@ -144,7 +144,7 @@ class ReviewDesk:
     @endpoint
     def record_paper_delivery(self, request):
         who = staff(request, self.config, *SECRETARY)
-        body = read_json(request)
+        body = bodies.body(request, "record_paper_delivery")
         return json_response(self.review.record_paper_delivery(
             who, _text(body, "unit_id"), _list(body, "application_ids")), status=201)
 
@@ -158,7 +158,7 @@ class ReviewDesk:
     @endpoint
     def update_paper_item(self, request, application_id, number):
         who = staff(request, self.config, *SECRETARY)
-        body = read_json(request)
+        body = bodies.body(request, "update_paper_item")
         return json_response(self.review.update_paper_item(who, application_id, number,
                                                            _text(body, "state")))
 
@@ -168,7 +168,7 @@ class ReviewDesk:
     @endpoint
     def open_meeting(self, request):
         who = staff(request, self.config, *SECRETARY)
-        body = read_json(request)
+        body = bodies.body(request, "open_meeting")
         return json_response(self.review.open_meeting(
             who, _list(body, "application_ids"), _list(body, "attending")), status=201)
 
@@ -176,7 +176,7 @@ class ReviewDesk:
     @endpoint
     def declare_recusal(self, request, meeting_id):
         who = staff(request, self.config, "committee_secretary", "expert")
-        body = read_json(request)
+        body = bodies.body(request, "declare_recusal")
         return json_response(self.review.declare_recusal(
             who, meeting_id, _text(body, "application_id"),
             body.get("expert_id") or who["sub"], _text(body, "reason")), status=201)
@@ -185,7 +185,7 @@ class ReviewDesk:
     @endpoint
     def cast_ballot(self, request, meeting_id):
         who = staff(request, self.config, "expert")
-        body = read_json(request)
+        body = bodies.body(request, "cast_ballot")
         return json_response(self.review.cast_ballot(
             who, meeting_id, _text(body, "application_id"), _text(body, "choice")), status=201)
 
@@ -201,7 +201,7 @@ class ReviewDesk:
     @endpoint
     def record_result_objection(self, request, application_id):
         who = staff(request, self.config, *SECRETARY)
-        body = read_json(request)
+        body = bodies.body(request, "record_result_objection")
         return json_response(self.review.record_result_objection(
             who, application_id, _text(body, "text"), _text(body, "owner", False)), status=201)
 
@@ -215,7 +215,7 @@ class ReviewDesk:
     @endpoint
     def open_case(self, request, application_id):
         who = staff(request, self.config, *SECRETARY)
-        body = read_json(request)
+        body = bodies.body(request, "open_case")
         return json_response(self.review.open_case(
             who, application_id, _text(body, "kind"), _text(body, "text"),
             _text(body, "owner", False)), status=201)
@@ -224,7 +224,7 @@ class ReviewDesk:
     @endpoint
     def close_case(self, request, case_id):
         who = staff(request, self.config, *SECRETARY)
-        body = read_json(request)
+        body = bodies.body(request, "close_case")
         return json_response(self.review.close_case(who, case_id, _text(body, "outcome"),
                                                     bool(body.get("upheld"))))
 
@@ -240,7 +240,7 @@ class AdminDesk:
     @endpoint
     def impose_sanction(self, request):
         who = staff(request, self.config, "admin")
-        body = read_json(request)
+        body = bodies.body(request, "impose_sanction")
         return json_response(self.review.impose_sanction(
             who, _text(body, "subject"), _text(body, "reason"),
             body.get("application_id") or None, body.get("subject_id") or None), status=201)
@@ -250,7 +250,7 @@ class AdminDesk:
     def load_organisations(self, request):
         """YAML text, or XLSX as base64 (`filename` ending .xlsx), or CSV tables."""
         staff(request, self.config, "admin")
-        body = read_json(request)
+        body = bodies.body(request, "load_organisations")
         content = body.get("tables") if isinstance(body.get("tables"), dict) \
             else _text(body, "content")
         return json_response(self.review.load_organisations(
@@ -260,7 +260,7 @@ class AdminDesk:
     @endpoint
     def load_calendar(self, request):
         who = staff(request, self.config, "admin")
-        body = read_json(request)
+        body = bodies.body(request, "load_calendar")
         days = body.get("days")
         if not isinstance(days, dict):
             raise Refusal("FIELD_BLANK", "days 应为 {日期: 是否工作日} 对象", field="days")

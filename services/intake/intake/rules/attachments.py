@@ -123,7 +123,10 @@ _REQUIREMENTS = (
     _when(_exempt, "continuing_education", "exemption_form", "继续教育免试审批表（附件2）"),
     _when(_exempt, "continuing_education", "exemption_proof", "继续教育免试相关证明材料"),
     _assessment_forms,
-    _always("other", "publicity_result", "公示结果"),
+    # 《公示结果》 (R-3.3 #10) is not asked of the applicant: the unit publicity runs in
+    # this system — review's unit step cannot recommend without it — so its record and the
+    # rendered result (D-4, 公示结果) stand in for the upload. The kind stays uploadable.
+    # 附件1 is rendered from the draft (GET /applications/{id}/forms/guarantee) to be signed.
     _always("other", "authenticity_guarantee", "专业技术资格评审材料真实性保证书（附件1）"),
     _when(lambda app: app.get("category") == "aid_staff", "other", "dispatching_approval",
           "派出单位（原所在单位）审核同意的证明材料"),

@@ -20,10 +20,10 @@ from intake.rules.idcard import id_number_error
 # Ways people write "nothing" that R-3.1 forbids (不得有含糊的词语): 无 is the only "none".
 _PLACEHOLDERS = frozenset({"-", "--", "—", "——", "/", "\\", ".", "。", "n/a", "na", "none",
                            "null", "nil", "空", "暂无", "没有", "略"})
-_MOBILE = re.compile(r"1[3-9]\d{9}")  # mainland mobile numbers: 11 digits, 13x–19x
+_MOBILE = re.compile(r"1[3-9][0-9]{9}")  # mainland mobile numbers: 11 ASCII digits, 13x–19x
 _EMAIL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
                     r"@([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # not printable, not a line break
 
 
@@ -56,8 +56,8 @@ def parse_date(value: Any) -> date | None:
 
 def is_mobile(value: str) -> bool:
     """A mainland mobile number; spaces, hyphens and a +86/86 prefix are tolerated."""
-    digits = re.sub(r"[\s-]", "", value)
-    digits = re.sub(r"^(\+86|0086|86)(?=1\d{10}$)", "", digits)
+    digits = re.sub(r"[ \t\n\r\f\v-]", "", value)
+    digits = re.sub(r"^(\+86|0086|86)(?=1[0-9]{10}$)", "", digits)
     return bool(_MOBILE.fullmatch(digits))
 
 
@@ -80,7 +80,7 @@ def check(spec: Field, value: Any, path: str, season: Season, full: bool) -> lis
     if spec.kind == ENTRIES:
         return _check_entries(spec, value, path, season, full)
     if is_none(value):
-        if spec.kind == TEXT or spec.none_allowed:
+        if spec.none_allowed:
             return []
         return [_wrong_type(spec, path, "具体内容，此项不能填“无”")]
     checker = _LEAVES[spec.kind]
@@ -90,7 +90,8 @@ def check(spec: Field, value: Any, path: str, season: Season, full: bool) -> lis
 def _check_group(spec, value, path, season, full) -> list[Problem]:
     if not isinstance(value, dict):
         return [_wrong_type(spec, path, "一组字段（对象）")]
-    problems = [Problem("UNKNOWN_FIELD", f"没有名为“{key}”的栏目", _join(path, key))
+    allowed = "、".join(f.name for f in spec.fields)
+    problems = [Problem("UNKNOWN_FIELD", f"没有名为“{key}”的栏目，可填：{allowed}", _join(path, key))
                 for key in value if spec.member(key) is None]
     for member in spec.fields:
         here = _join(path, member.name)

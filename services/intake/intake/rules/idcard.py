@@ -9,7 +9,7 @@ from datetime import date
 
 _WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))  # 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2
 _CHECK = "10X98765432"  # index: weighted sum mod 11
-_SHAPE = re.compile(r"\d{17}[\dX]")
+_SHAPE = re.compile(r"[0-9]{17}[0-9X]")  # ASCII digits: int() would read other scripts' too
 
 
 def check_character(first17: str) -> str:

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from contracts.season import load_season
-from intake.rules.attachments import attachment_problems, required_attachments
+from intake.rules.attachments import is_known_kind, attachment_problems, required_attachments
 from tests.support.applications import example_application
 
 SEASON = load_season(Path(__file__).resolve().parents[4] / "seasons" / "2019.yaml")
@@ -80,8 +80,11 @@ def test_r3_3_three_assessment_forms(app):
     assert kinds(app, "assessments") == {"assessment_form": 3}
 
 
-def test_r3_3_section_10_always_publicity_result_and_annex_1(app):
-    assert kinds(app, "other") == {"publicity_result": 1, "authenticity_guarantee": 1}
+def test_r3_3_section_10_annex_1_but_not_the_publicity_result_the_system_runs(app):
+    """R-3.3 #10: 附件1 always; 《公示结果》 is not asked of the applicant, since the unit
+    publicity (R-4.2) runs in the system (its record and the rendered result stand in)."""
+    assert kinds(app, "other") == {"authenticity_guarantee": 1}
+    assert is_known_kind("other", "publicity_result")  # still uploadable, counts toward nothing
 
 
 def test_r3_5_aid_staff_add_dispatching_unit_approval(app):

@@ -5,9 +5,9 @@ from hypothesis import given, strategies as st
 
 from intake.rules.idcard import birth_date, check_character, id_number_error
 
-regions = st.from_regex(r"[1-8]\d{5}", fullmatch=True)
+regions = st.from_regex(r"[1-8][0-9]{5}", fullmatch=True)
 births = st.dates(min_value=date(1900, 1, 1), max_value=date(2019, 12, 31))
-serials = st.from_regex(r"\d{3}", fullmatch=True)
+serials = st.from_regex(r"[0-9]{3}", fullmatch=True)
 
 
 def make_id(region: str, born: date, serial: str) -> str:
@@ -44,3 +44,12 @@ def test_wrong_shape_is_refused():
     for value in ("65010219850615002", "6501021985061500299", "65010219850615002A",
                   "650102850615002"):  # the last is an old 15-digit number
         assert id_number_error(value).startswith("身份证号应为18位")
+
+
+def test_digits_of_other_scripts_are_not_an_id_number():
+    """int() reads "٠" (Arabic-Indic zero) as 0: a number written so would be another person
+    for the one-application rule while saying the same digits."""
+    valid = make_id("650102", date(1985, 6, 15), "002")
+    arabic = valid[:15] + "٠٠" + valid[17:]
+    assert id_number_error(valid) is None
+    assert id_number_error(arabic) == "身份证号应为18位：17位数字加1位校验码（数字或X）"
