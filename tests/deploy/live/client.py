@@ -3,6 +3,7 @@ TLS verified against the deployment's certificate for its public host name, whic
 cannot put in DNS, so the connection goes to 127.0.0.1 while TLS checks the name."""
 from __future__ import annotations
 
+import ssl
 import time
 
 import jwt
@@ -11,13 +12,18 @@ from requests.adapters import HTTPAdapter
 
 
 class PinnedHost(HTTPAdapter):
-    """Verify the server's certificate for `hostname` whatever address was dialled."""
+    """Verify the server's certificate for `hostname` whatever address was dialled.
 
-    def __init__(self, hostname: str, **kw):
-        self.hostname = hostname
+    The TLS context is made here, from the `ssl` module as eventlet patched it: one urllib3 makes
+    from the class it imported before the patch (a pytest plugin loaded ahead of conftest.py
+    imports ssl) recurses forever in `minimum_version`."""
+
+    def __init__(self, hostname: str, ca_file: str, **kw):
+        self.hostname, self.ca_file = hostname, ca_file
         super().__init__(**kw)
 
     def init_poolmanager(self, *args, **kw):
+        kw["ssl_context"] = ssl.create_default_context(cafile=self.ca_file)
         kw["assert_hostname"] = self.hostname
         kw["server_hostname"] = self.hostname
         super().init_poolmanager(*args, **kw)
@@ -27,7 +33,7 @@ def session(hostname: str, ca_file: str) -> requests.Session:
     s = requests.Session()
     s.trust_env = False  # REQUESTS_CA_BUNDLE would replace `verify`; no proxy to 127.0.0.1
     s.verify = ca_file
-    s.mount("https://", PinnedHost(hostname))
+    s.mount("https://", PinnedHost(hostname, ca_file))
     return s
 
 
