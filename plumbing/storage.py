@@ -26,10 +26,24 @@ from nameko.extensions import DependencyProvider
 PART_SIZE = 5 * 1024 * 1024
 
 
-def make_client(config: dict, endpoint: str | None = None) -> Minio:
+def make_client(config: dict, endpoint: str | None = None, secure: bool | None = None) -> Minio:
     return Minio(endpoint or config["S3_ENDPOINT"], access_key=config["S3_ACCESS_KEY"],
-                 secret_key=config["S3_SECRET_KEY"], secure=bool(config.get("S3_SECURE")),
+                 secret_key=config["S3_SECRET_KEY"],
+                 secure=bool(config.get("S3_SECURE")) if secure is None else secure,
                  region=config.get("S3_REGION") or "us-east-1")
+
+
+def public_client(config: dict) -> Minio | None:
+    """The client that signs what browsers use (presigned uploads), for `S3_PUBLIC_ENDPOINT`:
+    `host:port` (scheme as S3_SECURE), or a URL whose scheme decides, e.g.
+    `https://titles.example.gov.cn:9443` behind the TLS proxy (docs/operations.md). Signing
+    needs no connection: the region is configured."""
+    public = config.get("S3_PUBLIC_ENDPOINT")
+    if not public:
+        return None
+    parts = urlparse(public if "//" in public else f"//{public}")
+    secure = parts.scheme == "https" if parts.scheme else None
+    return make_client(config, parts.netloc or public, secure)
 
 
 INCOMING_PREFIX = "incoming/"
@@ -135,9 +149,7 @@ class Storage(DependencyProvider):
     def setup(self):
         config = self.container.config
         self.client = make_client(config)
-        public = config.get("S3_PUBLIC_ENDPOINT")
-        self.public = make_client(config, urlparse(f"//{public}").netloc or public) \
-            if public else self.client
+        self.public = public_client(config) or self.client
 
     def get_dependency(self, worker_ctx):
         return Objects(self.client, self.public, self.container.config)

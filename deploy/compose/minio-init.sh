@@ -4,6 +4,9 @@
 # Safe to re-run: every step tolerates what a previous run already created.
 set -eu
 
+# Secrets come as files (compose secrets): MINIO_ROOT_PASSWORD_FILE, S3_SECRET_KEY_FILE.
+[ -z "${MINIO_ROOT_PASSWORD_FILE:-}" ] || MINIO_ROOT_PASSWORD="$(cat "$MINIO_ROOT_PASSWORD_FILE")"
+[ -z "${S3_SECRET_KEY_FILE:-}" ] || S3_SECRET_KEY="$(cat "$S3_SECRET_KEY_FILE")"
 : "${MINIO_ROOT_USER:?}" "${MINIO_ROOT_PASSWORD:?}" "${S3_ACCESS_KEY:?}" "${S3_SECRET_KEY:?}"
 : "${ATTACHMENTS_BUCKET:?}" "${DOCUMENTS_BUCKET:?}"
 
@@ -39,7 +42,7 @@ cat > "$policy" <<JSON
 }
 JSON
 mc admin policy create titles titles-app "$policy"
-# `user add` on an existing user just resets its secret, which keeps .env the source of truth.
+# `user add` on an existing user just resets its secret: the secret file stays the source of truth.
 mc admin user add titles "$S3_ACCESS_KEY" "$S3_SECRET_KEY"
 # A second attach fails with "already in effect"; only that case is acceptable.
 mc admin policy attach titles titles-app --user "$S3_ACCESS_KEY" \

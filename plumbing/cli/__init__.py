@@ -19,19 +19,23 @@
   titles run-local                    run everything as local processes (no Docker)
   titles clock show|advance 5d|reset  move a drill deployment's clock (DRILL=true only)
   titles demo                         walk one application through the running local system
+  titles backup DIR [--keep N]        every database and both buckets, with a checksummed manifest
+  titles restore DIR/<backup> [--only-check]   check a backup, then put it back
 
-Each module of this package (`operations`, `data`, `dev`, `clock`, `demo`) adds its commands with `register`; a
+Each module of this package (`operations`, `data`, `dev`, `clock`, `demo`, `backup`) adds its
+commands with `register`; a
 command's function gets the parsed arguments and returns the exit code.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
-from plumbing.cli import clock, data, demo, dev, operations
+from plumbing.cli import backup, clock, data, demo, dev, operations
 
-GROUPS = (operations, data, dev, clock, demo)
+GROUPS = (operations, data, dev, clock, demo, backup)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,6 +61,14 @@ def main(argv: list[str] | None = None) -> int:
     # traps), and noise on every command an operator runs.
     warnings.filterwarnings("ignore", message="\\s*Eventlet is deprecated")
     args = build_parser().parse_args(argv)
+    # Secrets from *_FILE always; in production the settings check too, except for a health
+    # check (a probe, not a start).
+    from plumbing import settings
+
+    status = settings.enforce(os.environ, None, f"titles {args.command}",
+                              check=getattr(args, "check_settings", True))
+    if status:
+        return status
 
     from contracts.errors import Refusal
 

@@ -18,7 +18,11 @@ def register(sub) -> None:
     p = sub.add_parser("health", help="exit 0 when the service answers")
     p.add_argument("service", choices=SERVICES)
     p.add_argument("--timeout", type=float, default=5)
-    p.set_defaults(run=health)
+    # A container's own process, not any replica (plumbing/health.py): its heartbeat file or port.
+    p.add_argument("--heartbeat", metavar="FILE", help="check this process's heartbeat file")
+    p.add_argument("--max-age", type=float, default=30, help="seconds a heartbeat stays fresh")
+    p.add_argument("--url", help="GET this local health URL instead of calling over RPC")
+    p.set_defaults(run=health, check_settings=False)
     p = sub.add_parser("deadletters", help="list or replay what failed every retry")
     p.add_argument("action", choices=("list", "replay"))
     p.add_argument("service", choices=SERVICES)
@@ -50,6 +54,31 @@ def buckets(args) -> int:
 
 
 def health(args) -> int:
+    if args.heartbeat:
+        import time
+        from pathlib import Path
+
+        try:  # plumbing.health writes it; not imported here: a health check stays light
+            age = time.time() - Path(args.heartbeat).stat().st_mtime
+        except FileNotFoundError:
+            print(f"{args.service}: no heartbeat yet at {args.heartbeat}", file=sys.stderr)
+            return 1
+        if age > args.max_age:
+            print(f"{args.service}: heartbeat {age:.0f} s old (over {args.max_age:.0f} s): the "
+                  "process is stopped, starved or cannot reach its database", file=sys.stderr)
+            return 1
+        print(Path(args.heartbeat).read_text(encoding="utf-8"))
+        return 0
+    if args.url:
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(args.url, timeout=args.timeout) as response:
+                print(response.read().decode())
+        except OSError as exc:  # refused, timed out, or an HTTP error status
+            print(f"{args.service}: {args.url}: {exc}", file=sys.stderr)
+            return 1
+        return 0
     print(json.dumps(call(args.service, "health", timeout=args.timeout), ensure_ascii=False))
     return 0
 

@@ -54,11 +54,6 @@ def is_job(service: dict) -> bool:
     return str(service.get("restart", "")).split(":")[0] in {"no", "on-failure"}
 
 
-def is_ours(service: dict) -> bool:
-    """Built from this repository (the others are upstream images)."""
-    return "build" in service
-
-
 # `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `${VAR:?error}`, `${VAR:+alt}`, and bare `$VAR`.
 COMPOSE_VAR = re.compile(
     r"\$\{(?P<name>[A-Za-z_]\w*)(?P<op>:?[-?+])?[^}]*\}|\$(?P<bare>[A-Za-z_]\w*)")
@@ -156,9 +151,11 @@ def unused_variable_problems(compose: dict, env_names: set[str]) -> Problems:
 
 
 def unset_setting_problems(settings: dict[str, str | None], environment: dict) -> Problems:
+    """A setting is set by its variable or, for a secret, by NAME_FILE (plumbing/settings.py)."""
     return [f"{name} (default {default!r}) is not set in compose"
             for name, default in settings.items()
-            if needs_value(name, default) and name not in environment]
+            if needs_value(name, default) and name not in environment
+            and f"{name}_FILE" not in environment]
 
 
 @dataclass(frozen=True)
@@ -187,7 +184,8 @@ def command_problems(argv: list[str], known: Known) -> Problems:
         if not known.module_exists(args[-1]):
             problems.append(f"{args[-1]}: no such module")
     problems += [f"{a}: no such file in the repository" for a in args
-                 if "/" in a and not a.startswith("/") and not known.path_exists(a)]
+                 if "/" in a and not a.startswith("/") and "://" not in a
+                 and not known.path_exists(a)]
     return problems
 
 
@@ -201,45 +199,70 @@ def mount_problems(service: dict, path_exists: Callable[[str], bool]) -> Problem
             if not path_exists(source):
                 problems.append(f"{source}: no such file in the repository")
     for arg in argv_of(service.get("entrypoint")) + argv_of(service.get("command")):
-        if arg.endswith(".sh") and arg not in targets:
+        if arg.startswith("/") and arg.endswith(".sh") and arg not in targets:
             problems.append(f"{arg}: not mounted from the repository")
     return problems
 
 
 def image_problems(compose: dict) -> Problems:
-    """Every process of ours (nameko or titles) runs the one image built from ./Dockerfile."""
+    """Every process of ours (nameko or titles) runs the one image, built from ./Dockerfile by
+    exactly one service (compose would build and export it once per service that has `build`);
+    the others never pull it (it is in no registry)."""
     ours = {name: svc for name, svc in compose["services"].items()
             if argv_of(svc.get("command"))[:1] in (["nameko"], ["titles"])}
+    builders = {name: svc for name, svc in compose["services"].items() if "build" in svc}
     problems = []
-    for name, svc in ours.items():
-        build = svc.get("build") or {}
+    if len(builders) != 1:
+        problems.append(f"{len(builders)} services build an image; one builds ours: "
+                        + ", ".join(sorted(builders)))
+    for name, svc in builders.items():
+        build = svc["build"]
         build = {"context": build} if isinstance(build, str) else build
-        dockerfile = build.get("dockerfile", "Dockerfile")
-        if build.get("context") not in (".", "./") or dockerfile != "Dockerfile":
+        if build.get("context") not in (".", "./") or build.get("dockerfile",
+                                                                "Dockerfile") != "Dockerfile":
             problems.append(f"{name}: not built from ./Dockerfile")
-    if len({svc.get("image") for svc in ours.values()}) > 1:
-        problems.append("services of ours name different images: "
-                        + ", ".join(sorted({str(s.get('image')) for s in ours.values()})))
+    for name, svc in ours.items():
+        if name not in builders and svc.get("pull_policy") != "never":
+            problems.append(f"{name}: would pull our image from a registry (pull_policy: never)")
+    images = {str(s.get("image")) for s in [*ours.values(), *builders.values()]}
+    if len(images) > 1:
+        problems.append("services of ours name different images: " + ", ".join(sorted(images)))
     return problems
 
 
+def our_image(compose: dict) -> str | None:
+    """The image the one `build` of the file makes."""
+    built = [svc.get("image") for svc in compose["services"].values() if "build" in svc]
+    return built[0] if built else None
+
+
+DATABASE_URL = re.compile(r"postgresql\+psycopg2://([^:@]+)(?::[^@]+)?@postgres:5432/(\w+)")
+
+
 def database_problems(compose: dict, init_script: str) -> Problems:
-    """Each DATABASE_URL's role and database are ones postgres-init.sh creates."""
+    """Each DATABASE_URL (and <SERVICE>_DATABASE_URL, the backup's) names a role and database
+    postgres-init.sh creates; its password is the secret file postgres-init.sh gives that role."""
     loop = re.search(r"for svc in ([^;]+);", init_script)
     created = set(loop[1].split()) if loop else set()
     postgres_env = environment_of(compose["services"].get("postgres", {}))
     problems = []
     for name, svc in compose["services"].items():
-        url = environment_of(svc).get("DATABASE_URL")
-        if not url:
-            continue
-        m = re.fullmatch(r"postgresql\+psycopg2://([^:]+):[^@]+@postgres:5432/(\w+)", url)
-        if not m or m[1] != m[2]:
-            problems.append(f"{name}: DATABASE_URL is not <svc>:<pw>@postgres:5432/<svc>")
-        elif m[2] not in created:
-            problems.append(f"{name}: database {m[2]} is not created by postgres-init.sh")
-        elif f"{m[2].upper()}_DB_PASSWORD" not in postgres_env:
-            problems.append(f"{name}: postgres is not given {m[2].upper()}_DB_PASSWORD")
+        env = environment_of(svc)
+        for key, url in env.items():
+            if key != "DATABASE_URL" and not key.endswith("_DATABASE_URL"):
+                continue
+            m = DATABASE_URL.fullmatch(url)
+            if not m or m[1] != m[2]:
+                problems.append(f"{name}: {key} is not <svc>@postgres:5432/<svc>")
+                continue
+            db = m[2]
+            secret = f"/run/secrets/{db}_db_password"
+            if db not in created:
+                problems.append(f"{name}: database {db} is not created by postgres-init.sh")
+            elif postgres_env.get(f"{db.upper()}_DB_PASSWORD_FILE") != secret:
+                problems.append(f"{name}: postgres is not given {db.upper()}_DB_PASSWORD_FILE")
+            elif env.get(key[:-len("URL")] + "PASSWORD_FILE") != secret:
+                problems.append(f"{name}: {key}'s password is not the file {secret}")
     return problems
 
 

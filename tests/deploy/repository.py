@@ -57,6 +57,6 @@ def known() -> Known:
 def needed_in_image() -> list[str]:
     services = sorted(p.name for p in (ROOT / "services").iterdir() if (p / "config.yml").exists())
     return (["pyproject.toml", "constraints.txt", "contracts", "plumbing", "seasons/2019.yaml",
-             "deploy/sample"]
+             "deploy/sample", "deploy/build/with-ca.sh"]
             + [f"services/{s}/{f}" for s in services for f in SERVICE_RUNTIME_FILES]
             + [f"services/{s}/{s}/__init__.py" for s in services])

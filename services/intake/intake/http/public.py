@@ -129,7 +129,7 @@ class Public:
         """Public (no token): is this printed document genuine? (R-5.1) A browser (Accept:
         text/html) gets a page for a phone (`intake.http.pages`), an API client JSON."""
         html = pages.wants_html(request)
-        wait = self.verify_rate.take(request.remote_addr or "unknown")
+        wait = self.verify_rate.take(request)  # per client, also behind the proxy
         if wait:
             refusal = Refusal("RATE_LIMITED", "查询过于频繁，请稍后再试", status=429)
             response = pages.verify_page("invalid", 429, message=refusal.message) if html \

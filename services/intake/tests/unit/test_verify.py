@@ -5,7 +5,7 @@ import pytest
 from contracts.errors import Refusal
 from contracts.people import mask_name
 from intake.http.public import normalise_code
-from intake.http.ratelimit import TokenBuckets
+from intake.http.ratelimit import TokenBuckets, client_address, networks
 
 
 @pytest.mark.parametrize("raw, code", [("AB3CD-EF4GH", "AB3CD-EF4GH"), ("ab3cd-ef4gh", "AB3CD-EF4GH"),
@@ -52,3 +52,13 @@ def test_memory_is_bounded_by_forgetting_the_least_recent_client():
     for client in ("a", "b", "c"):
         buckets.take(client)
     assert list(buckets._buckets) == ["b", "c"]
+
+
+@pytest.mark.parametrize("remote, real_ip, counted", [
+    ("172.18.0.9", "203.0.113.7", "203.0.113.7"),   # through the proxy: the client it names
+    ("203.0.113.8", "198.51.100.1", "203.0.113.8"),  # straight in: a header proves nothing
+    ("172.18.0.9", None, "172.18.0.9"),
+    (None, None, "unknown"),
+])
+def test_behind_a_trusted_proxy_each_client_has_its_own_budget(remote, real_ip, counted):
+    assert client_address(remote, real_ip, networks("10.0.0.0/8, 172.16.0.0/12")) == counted
