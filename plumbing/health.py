@@ -5,8 +5,9 @@ says how many events wait in its outbox; `titles health <service>` is the contai
 """
 from __future__ import annotations
 
-from nameko.rpc import rpc
 from sqlalchemy import text
+
+from plumbing.rpc import rpc
 
 
 def report(store) -> dict:

@@ -6,6 +6,9 @@
   titles health <service>             exit 0 when the service answers
   titles deadletters list <service>   show what failed every retry
   titles deadletters replay <service> [--event-id ID]
+  titles queues status                what state each queue of the topology is in
+  titles queues migrate [--dry-run]   move classic queues of an earlier deployment, and their
+                                      messages, onto quorum queues (services stopped)
   titles load-season <file>           validate and load a season (intake and review)
   titles load-orgs <file|dir>         organisations and committees (review) from YAML, XLSX or
                                       a directory of CSV tables (review.orgs)
@@ -27,9 +30,9 @@ import argparse
 import json
 import sys
 
-from plumbing.cli import data, dev, operations
+from plumbing.cli import broker, data, dev, operations
 
-GROUPS = (operations, data, dev)
+GROUPS = (operations, broker, data, dev)
 
 
 def build_parser() -> argparse.ArgumentParser:

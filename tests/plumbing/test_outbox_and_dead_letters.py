@@ -7,7 +7,6 @@ from urllib.parse import urlparse
 import eventlet
 import pytest
 from kombu import Connection
-from nameko.rpc import rpc
 from nameko.testing.services import entrypoint_hook
 from sqlalchemy import Column, MetaData, String, Table, create_engine, func, select
 
@@ -15,6 +14,7 @@ from contracts import events
 from plumbing import deadletters, topology
 from plumbing.db import Database, plumbing_tables
 from plumbing.events import subscribe
+from plumbing.rpc import rpc
 from tests.support.proxy import Proxy
 
 pytestmark = pytest.mark.service

@@ -17,11 +17,13 @@ from documents.attachments import AttachmentChecks
 from documents.printed_lists import PrintedLists
 from documents.rendering import ApplicationDocuments
 from plumbing.health import HealthMixin
+from plumbing.metrics import Observed
 
 __all__ = ["DocumentsService"]
 
 
-class DocumentsService(AttachmentChecks, ApplicationDocuments, PrintedLists, HealthMixin):
+class DocumentsService(AttachmentChecks, ApplicationDocuments, PrintedLists, HealthMixin,
+                       Observed):
     """The nameko service `documents` (run as `documents.service:DocumentsService`)."""
 
     name = "documents"

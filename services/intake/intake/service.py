@@ -29,9 +29,10 @@ from intake.http.staff import AdminDesk, ReviewDesk
 from intake.projection import Projection
 from intake.submissions import Submissions
 from plumbing.health import HealthMixin
+from plumbing.metrics import Observed
 
 
 class IntakeService(Applications, Submissions, Attachments, Projection, Seasons, ReviewDesk,
-                    AdminDesk, PrintedLists, Notifications, Public, HealthMixin):
+                    AdminDesk, PrintedLists, Notifications, Public, HealthMixin, Observed):
     """The nameko service `intake` (run as `intake.service:IntakeService`)."""
     name = "intake"

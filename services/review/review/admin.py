@@ -8,12 +8,11 @@ import base64
 import uuid
 from datetime import date
 
-from nameko.rpc import rpc
 
 from contracts import events
 from contracts.errors import Problem, Refusal
 from contracts.season import load_season
-from plumbing.rpc import refusals_as_data
+from plumbing.rpc import refusals_as_data, rpc
 from review import dependencies
 from review import orgs as org_files
 from review.rules import audit as audit_rules
