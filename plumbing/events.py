@@ -71,6 +71,7 @@ class Subscriber(EventHandler):
         if exc_info is None:
             self.queue_consumer.ack_message(message)
             metrics.EVENTS_HANDLED.labels(self.queue.name).inc()
+            log.info("handled %s", self.queue.name)  # with the event's id (plumbing.logs)
             return
         try:
             self._retry_or_dead_letter(message, exc_info)

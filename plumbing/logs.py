@@ -70,11 +70,12 @@ def context_of(args, kwargs) -> dict:
 class Formatter(logging.Formatter):
     """Masks every line; `output="json"` writes one JSON object per record."""
 
-    def __init__(self, output: str = "text", fmt: str = TEXT_FORMAT, datefmt=None):
+    def __init__(self, output: str = "text", fmt: str = TEXT_FORMAT, datefmt=None,
+                 service: str | None = None):
         super().__init__(fmt, datefmt)
         if output not in ("text", "json"):
             raise ValueError(f"LOG_FORMAT must be text or json, not {output!r}")
-        self.output = output
+        self.output, self.service = output, service
 
     def format(self, record: logging.LogRecord) -> str:
         message = mask_text(record.getMessage())
@@ -87,7 +88,7 @@ class Formatter(logging.Formatter):
         if self.output == "json":
             line = {"time": datetime.fromtimestamp(record.created, timezone.utc)
                     .isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-                    "level": record.levelname, "service": _service["name"],
+                    "level": record.levelname, "service": _service["name"] or self.service,
                     "logger": record.name, "message": message, **fields}
             if error:
                 line["error"] = error
@@ -100,6 +101,8 @@ class Formatter(logging.Formatter):
         return text + ("\n" + error if error else "")
 
 
-def formatter(output: str = "text", format: str = TEXT_FORMAT) -> Formatter:  # noqa: A002
-    """The dictConfig factory (`(): plumbing.logs.formatter`) the services' LOGGING names."""
-    return Formatter((output or "text").strip().lower(), format)
+def formatter(output: str = "text", format: str = TEXT_FORMAT,  # noqa: A002
+              service: str | None = None) -> Formatter:
+    """The dictConfig factory (`(): plumbing.logs.formatter`) the services' LOGGING names;
+    `service` names the lines written before the service's container is set up."""
+    return Formatter((output or "text").strip().lower(), format, service=service)

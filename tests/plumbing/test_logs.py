@@ -126,6 +126,7 @@ def test_every_service_logs_through_the_masking_formatter(service, monkeypatch):
     for name, handler in handlers.items():
         built = config["LOGGING"]["formatters"][formatters[name]]
         assert built["()"] == "plumbing.logs.formatter", f"{service}: {name} is not masked"
-        assert built["output"] == "json"
-        (line,) = emitted(logs.formatter(built["output"]), lambda log: log.info("13912345678"))
+        assert built["output"] == "json" and built["service"] == service
+        made = logs.formatter(built["output"], service=built["service"])
+        (line,) = emitted(made, lambda log: log.info("13912345678"))
         assert json.loads(line)["message"] == "139****5678"
