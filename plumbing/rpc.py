@@ -17,8 +17,9 @@ import functools
 import time
 
 import eventlet
+from kombu import Queue
 from nameko.rpc import Rpc as NamekoRpc
-from nameko.rpc import RpcConsumer, RpcProxy
+from nameko.rpc import ReplyListener, RpcConsumer, RpcProxy
 
 from contracts.errors import Refusal
 from plumbing import metrics, topology
@@ -74,8 +75,24 @@ class _TimedProxy:
         return _TimedMethod(self._service, name, getattr(self._proxy, name), self._timeout)
 
 
+class ConnectionReplyListener(ReplyListener):
+    """nameko's reply listener with its reply queue exclusive to the connection. nameko declares
+    it durable (with a TTL): on a cluster its home node may stop, and until that node is back no
+    other node will declare it, so the service's consumer (which also consumes its events)
+    cannot reconnect. Exclusive, it goes with its connection and is declared afresh on the next;
+    a reply in flight at that moment is lost and its call answers UPSTREAM_TIMEOUT."""
+
+    def setup(self):
+        super().setup()
+        self.queue = Queue(self.queue.name, exchange=self.queue.exchange,
+                           routing_key=self.routing_key, exclusive=True, auto_delete=True,
+                           durable=False)
+
+
 class Rpc(RpcProxy):
     """`self.review.method(...)`: an RPC call that gives up after `RPC_TIMEOUT_SECONDS`."""
+
+    rpc_reply_listener = ConnectionReplyListener()
 
     def get_dependency(self, worker_ctx):
         timeout = float(self.container.config.get("RPC_TIMEOUT_SECONDS", 10))

@@ -16,7 +16,7 @@ from tests.support import failover
 
 pytestmark = [pytest.mark.system, pytest.mark.cluster]
 
-N, RATE, DOWN = 12, 0.3, 5.0  # twelve submissions over ~40 s, each node down 5 s
+N, RATE, DOWN = 8, 0.18, 3.0  # eight submissions over ~45 s: both stops fall inside it
 
 
 def test_a_node_stops_and_returns_then_another_nothing_lost_nothing_twice(loaded, rabbits,
@@ -31,3 +31,6 @@ def test_a_node_stops_and_returns_then_another_nothing_lost_nothing_twice(loaded
     assert result["duplicated"] == 0, result["duplicated_ids"]
     assert result["dead_lettered"] == 0, result["dead_lettered_by_service"]
     assert result["completed"] == N
+    for service, seen in result["connections"].items():  # each failed over, none waited
+        assert seen["connected"] >= 2, f"{service} never reconnected: {seen}"
+        assert seen["queue_on_a_down_node"] == 0, f"{service} waited for a node: {seen}"

@@ -11,7 +11,6 @@ service's dead letters.
 """
 from __future__ import annotations
 
-import json
 import re
 import threading
 import time
@@ -20,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
+from plumbing import deadletters
 from plumbing.config import SERVICES
 from tests.support import applications
 
@@ -90,11 +90,23 @@ def twice_in_history(api, application_id: str, token: str) -> bool:
 
 
 def dead_lettered(system, application_ids) -> dict[str, int]:
-    ids, found = set(application_ids), {}
+    """Per service, its dead letters about these applications (what `titles deadletters list`
+    shows)."""
+    ids = set(application_ids)
+    return {s: sum((d.get("payload") or {}).get("application_id") in ids
+                   for d in deadletters.list_dead_letters(system.common["AMQP_URI"], s))
+            for s in SERVICES}
+
+
+def reconnections(system) -> dict[str, dict[str, int]]:
+    """From each service's log: how often its consumer connected, and how often a queue it
+    needed was unavailable because the node holding it was down (a queue that is not
+    replicated: what quorum queues are there to prevent)."""
+    found = {}
     for s in SERVICES:
-        listed = system.titles("deadletters", "list", s, service=s, check=False)
-        letters = json.loads(listed.stdout or "[]") if listed.returncode == 0 else []
-        found[s] = sum((d.get("payload") or {}).get("application_id") in ids for d in letters)
+        text = (system.log_dir / f"{s}.log").read_text(encoding="utf-8", errors="replace")
+        found[s] = {"connected": text.count("Connected to amqp"),
+                    "queue_on_a_down_node": text.count("is down or inaccessible")}
     return found
 
 
@@ -156,6 +168,7 @@ def run(system, rabbits, n: int, rate: float, down: float, log=print,
             "duplicated": len(duplicated), "dead_lettered": sum(letters.values()),
             "dead_lettered_by_service": letters,
             "lost_ids": sorted(set(accepted) - set(completed)), "duplicated_ids": duplicated,
+            "connections": reconnections(system),
             "timeline": timeline, "seconds": round(time.time() - began, 1)}
 
 
