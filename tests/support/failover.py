@@ -111,9 +111,9 @@ def reconnections(system) -> dict[str, dict[str, int]]:
 
 
 def run(system, rabbits, n: int, rate: float, down: float, log=print,
-        settle_timeout: float = 240) -> dict:
+        settle_timeout: float = 240, kill: bool = False) -> dict:
     """Prepare n applications, submit them at `rate`/s while node 1 of the cluster stops for
-    `down` seconds and starts again, then node 2; count what happened."""
+    `down` seconds (`kill`: is killed -9) and starts again, then node 2; count what happened."""
     api_factory = lambda: type(system.api)(system.api.base)  # noqa: E731 - one session a thread
     api = api_factory()
     began = time.time()
@@ -133,8 +133,8 @@ def run(system, rabbits, n: int, rate: float, down: float, log=print,
         time.sleep(min(3.0, n / rate / 6))
         if i:
             rabbits.wait_not_quorum_critical(i)
-        rabbits.stop(i)
-        mark(f"stopped {rabbits.nodes[i].name}")
+        rabbits.stop(i, kill=kill)
+        mark(f"{'killed' if kill else 'stopped'} {rabbits.nodes[i].name}")
         time.sleep(down)
         rabbits.start(i)
         mark(f"started {rabbits.nodes[i].name} again")
@@ -162,6 +162,7 @@ def run(system, rabbits, n: int, rate: float, down: float, log=print,
     duplicated = [a for a in accepted if mailed[a] > 1 or twice_in_history(api, a, tokens[a])]
     letters = dead_lettered(system, accepted)
     return {"offered": n, "rate_per_s": rate, "node_down_s": down,
+            "fault": "kill -9" if kill else "rabbitmqctl stop",
             "submitted": len(accepted),
             "refused": {a: s for a, s in submitter.status.items() if s != 202},
             "completed": len(completed), "lost": len(accepted) - len(completed),

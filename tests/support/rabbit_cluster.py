@@ -190,8 +190,12 @@ class RabbitCluster:
                 raise RuntimeError(f"cluster has {self.running_nodes()}, wanted {count} nodes")
             time.sleep(1)
 
-    def stop(self, i: int) -> None:
-        self.nodes[i].stop()
+    def stop(self, i: int, kill: bool = False) -> None:
+        """Node `i` stops (`kill`: SIGKILL, no goodbye to its clients or peers)."""
+        if kill:
+            self.nodes[i].kill()
+        else:
+            self.nodes[i].stop()
 
     def start(self, i: int, timeout: float = 120) -> None:
         """Start node `i` again; returns once it runs and is a member of the cluster again."""
