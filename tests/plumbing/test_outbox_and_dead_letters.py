@@ -1,6 +1,7 @@
 """The plumbing every service uses, against real RabbitMQ and PostgreSQL (README, Reliability)."""
 from __future__ import annotations
 
+import json
 import time
 from urllib.parse import urlparse
 
@@ -183,3 +184,32 @@ def test_unknown_subscription_is_refused_at_setup(container_factory, isolated_br
 
     with pytest.raises(events.ContractError):
         container_factory(Rogue, {"AMQP_URI": isolated_broker_uri}).start()
+
+
+def test_a_message_the_consumer_never_finishes_is_dead_lettered_by_the_broker(isolated_broker_uri):
+    """A handler that dies with its process never acks nor parks its message: the quorum queue's
+    delivery limit moves it to the service's dead letters, where it is listed and replayed like
+    the ones the application parks."""
+    uri = isolated_broker_uri
+    topology.declare_all(uri)
+    queue = topology.consumer_queue_name(events.ATTACHMENT_UPLOADED, "documents")
+    payload = events.make(events.ATTACHMENT_UPLOADED, **payload_fields("crash-1"))
+    from nameko.amqp.publish import Publisher
+
+    Publisher(uri, use_confirms=True, mandatory=True, serializer="json").publish(
+        payload, exchange=topology.event_exchange("intake"), routing_key="attachment_uploaded")
+    with Connection(uri) as conn:
+        channel = conn.channel()
+        for _ in range(topology.DELIVERY_LIMIT + 1):  # each delivery, and no ack: a crash
+            message = channel.basic_get(queue, no_ack=False)
+            assert message is not None
+            channel.basic_reject(message.delivery_tag, requeue=True)
+        assert wait(lambda: channel.basic_get(queue, no_ack=True) is None, 10)
+    assert wait(lambda: deadletters.list_dead_letters(uri, "documents"), 10)
+    (letter,) = deadletters.list_dead_letters(uri, "documents")
+    assert letter["event_id"] == payload["event_id"] and letter["queue"] == queue
+    assert letter["error"] == "dead-lettered by the broker: delivery_limit"
+    assert deadletters.replay(uri, "documents") == [payload["event_id"]]
+    with Connection(uri) as conn:
+        message = conn.channel().basic_get(queue, no_ack=True)
+        assert message is not None and json.loads(message.body)["attachment_id"] == "crash-1"
