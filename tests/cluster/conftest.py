@@ -1,5 +1,9 @@
 """The four services against a RabbitMQ cluster of three nodes of our own (tests/support/
-rabbit_cluster.py): the system tests' fixtures, with `broker_uri` every node of the cluster."""
+rabbit_cluster.py): the system tests' fixtures, with `broker_uri` every node of the cluster.
+
+This directory is a package (`__init__.py`): without one, pytest keeps "package"-scoped fixtures
+until the end of the session, and the cluster with its four services would run on beside every
+later test."""
 from __future__ import annotations
 
 import pytest
@@ -15,6 +19,12 @@ def rabbits(tmp_path_factory):
         missing("rabbitmq-server (the distribution's package)")
     with rabbit_cluster.RabbitCluster(tmp_path_factory.mktemp("cluster")) as cluster:
         yield cluster
+
+
+@pytest.fixture(scope="package")
+def make_database(make_database):
+    """The session's, under names of this package's own (the system tests make theirs)."""
+    return lambda name: make_database(f"cluster_{name}")
 
 
 @pytest.fixture(scope="package")
