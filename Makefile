@@ -1,10 +1,11 @@
-# The two commands of the quickstart: `make run` (everything as local processes) and `make test`.
+# The commands of the quickstart: `make run` (everything as local processes), `make demo` (in
+# another terminal: one application walked from draft to a posted result) and `make test`.
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lock
+.PHONY: run demo test install lock
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -16,6 +17,9 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/titles run-local
+
+demo: $(STAMP)
+	$(BIN)/titles demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

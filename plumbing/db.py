@@ -15,13 +15,44 @@ from datetime import datetime, timezone
 import eventlet
 from nameko.extensions import DependencyProvider
 from sqlalchemy import (JSON, BigInteger, Column, DateTime, Integer, MetaData, String, Table, Text,
-                        create_engine, event, func, select)
+                        TypeDecorator, create_engine, func, select)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from contracts import events as contract
+from plumbing.sqlite import READ_ONLY, configure_sqlite
 
 log = logging.getLogger(__name__)
+
+
+class UtcDateTime(TypeDecorator):
+    """A point in time, written and read back timezone-aware (UTC) in every backend.
+
+    PostgreSQL keeps `timestamptz` and answers aware values; SQLite has no time zone type and
+    SQLAlchemy's `DateTime` answers naive ones, which then fail every comparison with the
+    service's aware clock (`can't compare offset-naive and offset-aware datetimes`). Here a value
+    is converted to UTC before it is stored (a naive one is taken as UTC), kept as naive UTC text
+    on SQLite (fixed width, so SQL comparisons stay in time order) and read back with UTC
+    attached. The column type is still `DateTime(timezone=True)`: migrations do not change.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"a datetime is required, not {type(value).__name__}")
+        value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None \
+            else value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None \
+            else value.astimezone(timezone.utc)
 
 
 def plumbing_tables(metadata: MetaData) -> tuple[Table, Table]:
@@ -34,17 +65,17 @@ def plumbing_tables(metadata: MetaData) -> tuple[Table, Table]:
         Column("source", String(40), nullable=False),
         Column("event_type", String(80), nullable=False),
         Column("payload", JSON, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("sent_at", DateTime(timezone=True), index=True),
+        Column("created_at", UtcDateTime(), nullable=False),
+        Column("sent_at", UtcDateTime(), index=True),
         Column("attempts", Integer, nullable=False, default=0),
-        Column("next_attempt_at", DateTime(timezone=True)),
+        Column("next_attempt_at", UtcDateTime()),
         Column("last_error", Text),
     )
     processed = Table(
         "processed_events", metadata,
         Column("event_id", String(36), primary_key=True),
         Column("event_type", String(120), nullable=False),
-        Column("processed_at", DateTime(timezone=True), nullable=False),
+        Column("processed_at", UtcDateTime(), nullable=False),
     )
     return outbox, processed
 
@@ -61,13 +92,8 @@ def make_engine(url: str):
         # four services and a second replica stay under PostgreSQL's default 100, which 30 a
         # process did not (`too many clients`, found by the benchmark).
         return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-
-    @event.listens_for(engine, "connect")
-    def _sqlite_pragmas(conn, _):  # many readers, one writer, no surprise "database is locked"
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA busy_timeout=30000")
-    return engine
+    # The embedded default: one writer at a time per file, taken cooperatively (plumbing/sqlite.py).
+    return configure_sqlite(create_engine(url, connect_args={"check_same_thread": False}))
 
 
 def make_psycopg2_green() -> None:
@@ -180,8 +206,9 @@ class Store:
 
     @contextmanager
     def session(self):
-        """A read-only session."""
+        """A read-only session (on SQLite it takes no write lock: WAL readers never wait)."""
         session = self._p.sessionmaker()
+        session.connection(execution_options=READ_ONLY)
         try:
             yield session
         finally:

@@ -2,11 +2,15 @@
 
 `titles run-local` starts an S3 stand-in (moto) when no S3_ENDPOINT is given, migrates SQLite
 databases under var/ (the embedded default), starts intake, review, documents and notify with
-`nameko run`, loads the 2019 season and the sample organisations, and prints where the API is.
-The system tests use the same `Cluster` against PostgreSQL.
+`nameko run`, loads the 2019 season, a demo season open today (plumbing/demo_season.py) and the
+sample organisations, records what it started in var/run-local.json (for `titles clock` and
+`titles demo`), and prints where the API is with one token per role. It is a drill deployment
+(`DRILL=true`): its clock may be moved with `titles clock`. The system tests use the same
+`Cluster` against PostgreSQL or SQLite.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -15,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+from plumbing import config as cfg
 from plumbing.config import ROOT, SERVICES
 
 # Named explicitly: `nameko run <module>` would also try to run the imported HealthMixin.
@@ -99,53 +104,61 @@ def _bin(name: str) -> str:
     return str(here) if here.exists() else (shutil.which(name) or name)
 
 
+# Where run-local keeps its databases, logs, clock file and record: var/ of the tree, or
+# TITLES_VAR_DIR (the benchmark runs a second local system beside a developer's).
+VAR = Path(os.environ.get("TITLES_VAR_DIR") or ROOT / "var")
+RECORD = VAR / "run-local.json"
+
+
+def deployment() -> dict:
+    """The running deployment's settings as a command sees them: the environment and config
+    (`DRILL`, `CLOCK_OFFSET_FILE`…), or, when the environment names no clock file, what
+    `titles run-local` recorded in var/run-local.json."""
+    conf = cfg.load("intake")
+    settings = {k: conf.get(k) for k in ("DRILL", "JWT_KEY", "JWT_AUDIENCE", "AMQP_URI")}
+    settings["CLOCK_OFFSET_FILE"] = conf.get("CLOCK_OFFSET_FILE") or os.environ.get(
+        "CLOCK_OFFSET_FILE")
+    if not settings["CLOCK_OFFSET_FILE"] and RECORD.exists():
+        settings.update(json.loads(RECORD.read_text("utf-8")))
+    return settings
+
+
+def public_base(address: str) -> str:
+    """The API's base URL for a listening address: 0.0.0.0 / :: (every interface) → localhost."""
+    host, _, port = address.rpartition(":")
+    host = host.strip("[]")
+    if host in ("", "0.0.0.0", "::"):
+        host = "localhost"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def local_settings(env: dict, var: Path) -> dict:
+    """What run-local gives every service, each value the environment's when it sets one.
+
+    Addresses are derived from one another so they agree: the QR verify link follows the API's
+    address (WEB_SERVER_ADDRESS), the object store's public endpoint follows S3_ENDPOINT (the
+    moto stand-in's port, LOCAL_S3_PORT, when none is given)."""
+    address = env.get("WEB_SERVER_ADDRESS", "0.0.0.0:8000")
+    common = {"AMQP_URI": env.get("AMQP_URI", "pyamqp://guest:guest@127.0.0.1:5672//"),
+              "WEB_SERVER_ADDRESS": address,
+              "VERIFY_URL_BASE": env.get("VERIFY_URL_BASE", public_base(address) + "/verify"),
+              "DRILL": env.get("DRILL", "true"),
+              "CLOCK_OFFSET_FILE": env.get("CLOCK_OFFSET_FILE", str(var / "clock-offset"))}
+    if not env.get("S3_ENDPOINT"):
+        common.update({"S3_ENDPOINT": f"127.0.0.1:{env.get('LOCAL_S3_PORT', '9000')}",
+                       "S3_ACCESS_KEY": "local", "S3_SECRET_KEY": "local"})
+    common["S3_PUBLIC_ENDPOINT"] = env.get("S3_PUBLIC_ENDPOINT") or env.get(
+        "S3_ENDPOINT") or common["S3_ENDPOINT"]
+    # The log backends send nothing: the provider's per-number flow control (SMS_RATE_LIMITS)
+    # has nothing to protect, and would hold the walkthrough's SMS back by a minute each.
+    if env.get("SMS_BACKEND", "log") == "log" and "SMS_RATE_LIMITS" not in env:
+        common["SMS_RATE_LIMITS"] = "none"
+    return common
+
+
 def main() -> int:
-    # SIGTERM (a supervisor, `timeout`) stops the services like Ctrl-C does, through `finally`.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    var = ROOT / "var"
-    var.mkdir(exist_ok=True)
-    common = {"AMQP_URI": os.environ.get("AMQP_URI", "pyamqp://guest:guest@127.0.0.1:5672//")}
-    moto = None
-    if not os.environ.get("S3_ENDPOINT"):
-        port = os.environ.get("LOCAL_S3_PORT", "9000")
-        moto = subprocess.Popen([_bin("moto_server"), "-H", "127.0.0.1", "-p", port],
-                                stdout=open(var / "s3.log", "a"), stderr=subprocess.STDOUT)
-        common.update({"S3_ENDPOINT": f"127.0.0.1:{port}", "S3_ACCESS_KEY": "local",
-                       "S3_SECRET_KEY": "local"})
-    per_service = {s: {"DATABASE_URL": os.environ.get(f"{s.upper()}_DATABASE_URL",
-                                                      f"sqlite:///{var / (s + '.db')}")}
-                   for s in SERVICES}
-    cluster = Cluster(common, per_service, var / "log")
-    try:
-        time.sleep(1)
-        cluster.titles("buckets")
-        cluster.titles("topology")
-        cluster.migrate()
-        cluster.start_all()
-        cluster.wait_healthy()
-        cluster.titles("load-season", str(ROOT / "seasons" / "2019.yaml"))
-        cluster.titles("load-orgs", str(ROOT / "deploy" / "sample" / "organisations.yaml"),
-                       service="review")
-        address = os.environ.get("WEB_SERVER_ADDRESS", "0.0.0.0:8000")
-        token = cluster.titles("token", "--role", "applicant", "--sub", "demo-applicant",
-                               "--org", "unit-urumqi-machinery").stdout.strip()
-        print(f"""
-The four services are running (logs in {cluster.log_dir}).
-  API:          http://{address.replace('0.0.0.0', '127.0.0.1')}   (OpenAPI: /openapi.json)
-  Season:       2019 loaded; sample organisations loaded
-  A demo applicant token (12 h):
-    {token}
-Stop with Ctrl-C.""", flush=True)
-        while all(p.poll() is None for p in cluster.procs.values()):
-            time.sleep(1)
-        print("a service exited; stopping", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 0
-    except subprocess.CalledProcessError as exc:
-        print(f"{' '.join(exc.cmd)} failed:\n{exc.stdout}\n{exc.stderr}", file=sys.stderr)
-        return 1
-    finally:
-        cluster.stop_all()
-        if moto:
-            moto.terminate()
+    from plumbing import quickstart
+
+    return quickstart.main()

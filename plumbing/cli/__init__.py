@@ -18,11 +18,14 @@
   titles audit export [--format json|csv|xlsx] [--out FILE]   the audit trail (R-4.1)
   titles export tasks|results|paper|sanctions [--org ID] [--format json|csv|xlsx] [--out FILE]
                                       review's lists for offices that work in spreadsheets
-  titles token --role R --sub S [--org O]   a development bearer token (HS256 secret only)
+  titles token --role R --sub S [--org O] [--phone P]   a development bearer token (HS256 only)
   titles run-local                    run everything as local processes (no Docker)
+  titles clock show|advance 5d|reset  move a drill deployment's clock (DRILL=true only)
+  titles demo                         walk one application through the running local system
 
-Each module of this package (`operations`, `data`, `dev`) adds its commands with `register`; a
-command's function gets the parsed arguments and returns the exit code.
+Each module of this package (`operations`, `broker`, `data`, `dev`, `clock`, `demo`) adds its
+commands with `register`; a command's function gets the parsed arguments and returns the exit
+code.
 """
 from __future__ import annotations
 
@@ -30,9 +33,9 @@ import argparse
 import json
 import sys
 
-from plumbing.cli import broker, data, dev, operations
+from plumbing.cli import broker, clock, data, demo, dev, operations
 
-GROUPS = (operations, broker, data, dev)
+GROUPS = (operations, broker, data, dev, clock, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,6 +55,11 @@ def subcommands() -> frozenset[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import warnings
+
+    # eventlet (under nameko) warns of its own deprecation on import: known (README, Known
+    # traps), and noise on every command an operator runs.
+    warnings.filterwarnings("ignore", message="\\s*Eventlet is deprecated")
     args = build_parser().parse_args(argv)
 
     from contracts.errors import Refusal

@@ -22,11 +22,11 @@ RULES = PROMETHEUS / "alerts.yml"
 
 def promtool() -> str:
     found = os.environ.get("PROMTOOL") or shutil.which("promtool")
-    local = ROOT / "var" / "tools" / "promtool"  # where .ci/run puts it
+    local = ROOT / ".ci" / "tools" / "promtool"  # where .ci/run puts it
     if not found and local.exists():
         found = str(local)
     if not found:
-        missing("promtool (Debian's prometheus package; .ci/run extracts it to var/tools)")
+        missing("promtool (Debian's prometheus package; .ci/run extracts it to .ci/tools)")
     return found
 
 

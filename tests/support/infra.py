@@ -11,6 +11,10 @@ for lack of infrastructure.
 
 Isolation: one RabbitMQ vhost and one set of databases per test session (named after a run id),
 removed at the end, so runs can repeat and interleave.
+
+The services' databases are PostgreSQL unless `TEST_DB_BACKEND=sqlite`: then `make_database`
+gives each a fresh SQLite file, the embedded default of `make run` (CI runs the system tests
+both ways, .ci/run).
 """
 from __future__ import annotations
 
@@ -29,6 +33,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 RUN_ID = uuid.uuid4().hex[:8]
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+DB_BACKEND = os.environ.get("TEST_DB_BACKEND", "postgresql").strip().lower()
+if DB_BACKEND not in ("postgresql", "sqlite"):
+    raise ValueError(f"TEST_DB_BACKEND must be postgresql or sqlite, not {DB_BACKEND!r}")
 
 
 def missing(what: str):
@@ -165,8 +172,23 @@ def pg_server_url():
 
 
 @pytest.fixture(scope="session")
-def make_database(pg_server_url):
-    """make_database(name) -> URL of a fresh database, dropped at the end of the session."""
+def make_database(request, tmp_path_factory):
+    """make_database(name) -> URL of a fresh database, dropped at the end of the session
+    (PostgreSQL, or an SQLite file under TEST_DB_BACKEND=sqlite)."""
+    if DB_BACKEND == "sqlite":
+        folder = tmp_path_factory.mktemp("sqlite")
+
+        def make_file(name: str) -> str:
+            for leftover in folder.glob(f"{name}.db*"):
+                leftover.unlink()
+            return f"sqlite:///{folder / name}.db"
+
+        yield make_file
+        return
+    yield from _postgresql_databases(request.getfixturevalue("pg_server_url"))
+
+
+def _postgresql_databases(pg_server_url):
     from sqlalchemy import create_engine, text
 
     admin = create_engine(pg_server_url, isolation_level="AUTOCOMMIT")

@@ -81,11 +81,13 @@ def test_an_edited_audit_entry_is_detected_by_the_verify_command(loaded):
     target = next(e for e in entries if e["entry"]["action"] == "recommended"
                   and e["entry"]["subject"] == app_id)
     engine = create_engine(loaded.per_service["review"]["DATABASE_URL"])
+    # SQLite keeps JSON as text; CAST(… AS json) would make it a number there
+    as_json = ":e" if engine.dialect.name == "sqlite" else "CAST(:e AS json)"
     original = json.dumps(target["entry"], ensure_ascii=False)
     edited = json.dumps({**target["entry"], "actor": "someone-else"}, ensure_ascii=False)
     try:
         with engine.begin() as conn:
-            conn.execute(text("UPDATE audit SET entry = CAST(:e AS json) WHERE seq = :s"),
+            conn.execute(text(f"UPDATE audit SET entry = {as_json} WHERE seq = :s"),
                          {"e": edited, "s": target["seq"]})
         broken = loaded.titles("audit", "verify", service="review", check=False)
         assert broken.returncode == 1
@@ -95,7 +97,7 @@ def test_an_edited_audit_entry_is_detected_by_the_verify_command(loaded):
         assert audit(api)["verification"]["problems"][0]["code"] == "AUDIT_CHAIN_BROKEN"
     finally:
         with engine.begin() as conn:
-            conn.execute(text("UPDATE audit SET entry = CAST(:e AS json) WHERE seq = :s"),
+            conn.execute(text(f"UPDATE audit SET entry = {as_json} WHERE seq = :s"),
                          {"e": original, "s": target["seq"]})
         engine.dispose()
     assert loaded.titles("audit", "verify", service="review", check=False).returncode == 0

@@ -1,8 +1,8 @@
 """documents' own tables: attachment check results and rendered documents."""
-from sqlalchemy import (JSON, Column, DateTime, Integer, MetaData, String, Table, Text,
+from sqlalchemy import (JSON, Column, Integer, MetaData, String, Table, Text,
                         UniqueConstraint)
 
-from plumbing.db import plumbing_tables
+from plumbing.db import UtcDateTime, plumbing_tables
 
 metadata = MetaData()
 plumbing_tables(metadata)
@@ -19,7 +19,7 @@ checks = Table(
     Column("fine_hash", String(64)),  # documents.checks.fine_hash: confirms a phash match
     Column("clean_key", String(200)),  # upright, metadata-free copy reviewers see
     Column("thumbnail_key", String(200)),
-    Column("checked_at", DateTime(timezone=True), nullable=False),
+    Column("checked_at", UtcDateTime(), nullable=False),
 )
 
 # The band index of every accepted or flagged image's phash (documents.duplicates.band_keys):
@@ -40,7 +40,7 @@ rendered = Table(
     Column("fingerprint", String(64), nullable=False),
     Column("verification_code", String(40), nullable=False, unique=True),
     Column("pages", Integer, nullable=False),
-    Column("rendered_at", DateTime(timezone=True), nullable=False),
+    Column("rendered_at", UtcDateTime(), nullable=False),
     # 0003: 0 at submission; each recorded opinion re-renders the 评审表 as the next revision
     Column("revision", Integer, nullable=False, server_default="0"),
     UniqueConstraint("application_id", "version", "kind", "revision", name="uq_rendered_revision"),
@@ -83,5 +83,5 @@ printed_lists = Table(
     Column("season", String(20), nullable=False),
     Column("fingerprint", String(64), nullable=False),
     Column("pages", Integer, nullable=False),
-    Column("rendered_at", DateTime(timezone=True), nullable=False),
+    Column("rendered_at", UtcDateTime(), nullable=False),
 )

@@ -1,8 +1,8 @@
 """intake's own tables: applications, their frozen versions, attachments, history, bars."""
-from sqlalchemy import (JSON, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String,
+from sqlalchemy import (JSON, Column, Date, ForeignKey, Index, Integer, MetaData, String,
                         Table, Text, UniqueConstraint, text)
 
-from plumbing.db import plumbing_tables
+from plumbing.db import UtcDateTime, plumbing_tables
 
 metadata = MetaData()
 plumbing_tables(metadata)
@@ -22,8 +22,8 @@ applications = Table(
     Column("applicant", JSON, nullable=False),  # name and contacts, from the token
     Column("submission_count", Integer, nullable=False, default=0),
     Column("current_step", JSON),  # where review says it is now
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     # 0002: the applicant's own unit (unit_id is the unit that reviews first, R-3.5)
     Column("own_unit_id", String(80)),
     # 0002: the ID number, AES-GCM sealed, and its keyed hash for lookups (intake.pii)
@@ -46,7 +46,7 @@ versions = Table(
     "versions", metadata,
     Column("application_id", String(36), ForeignKey("applications.id"), primary_key=True),
     Column("version", Integer, primary_key=True),
-    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Column("submitted_at", UtcDateTime(), nullable=False),
     Column("snapshot", JSON, nullable=False),  # immutable once written
     Column("kind", String(20)),  # 0002: first | resubmission | supplement
     Column("submitted_by", String(80)),  # 0002
@@ -64,8 +64,8 @@ attachments = Table(
     Column("size", Integer),
     Column("status", String(20), nullable=False),  # awaiting_upload | checking | accepted | …
     Column("reasons", JSON, nullable=False, default=list),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("checked_at", DateTime(timezone=True)),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("checked_at", UtcDateTime()),
     Column("superseded_by", String(36)),  # 0002: the attachment that replaced this one
 )
 
@@ -80,7 +80,7 @@ documents = Table(
     Column("fingerprint", String(64), nullable=False),
     Column("verification_code", String(40), nullable=False, unique=True),
     Column("pages", Integer, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     # 0004: the 评审表 is re-rendered with each recorded opinion as the version's next revision
     Column("revision", Integer, nullable=False, server_default="0"),
     UniqueConstraint("application_id", "version", "kind", "revision",
@@ -92,7 +92,7 @@ history = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("application_id", String(36), ForeignKey("applications.id"), nullable=False,
            index=True),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     Column("actor", String(120), nullable=False),  # who: a person id, or a service's name
     Column("action", String(60), nullable=False),
     Column("detail", JSON, nullable=False, default=dict),
@@ -102,7 +102,7 @@ seasons = Table(
     "seasons", metadata,
     Column("id", String(20), primary_key=True),
     Column("document", Text, nullable=False),  # the season file as loaded (YAML)
-    Column("loaded_at", DateTime(timezone=True), nullable=False),
+    Column("loaded_at", UtcDateTime(), nullable=False),
 )
 
 # 0002: R-1.5 bars learned from review's sanction_imposed events
@@ -115,5 +115,5 @@ bars = Table(
     Column("starts_on", Date, nullable=False),
     Column("until", Date, nullable=False),
     Column("reason", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )

@@ -14,10 +14,10 @@ and the one table of their changes):
 
 `failed` and `dead` sends are in notify's dead letters; an operator resends them.
 """
-from sqlalchemy import (JSON, Column, DateTime, Index, Integer, MetaData, String, Table, Text,
+from sqlalchemy import (JSON, Column, Index, Integer, MetaData, String, Table, Text,
                         UniqueConstraint)
 
-from plumbing.db import plumbing_tables
+from plumbing.db import UtcDateTime, plumbing_tables
 
 metadata = MetaData()
 plumbing_tables(metadata)
@@ -29,7 +29,7 @@ contacts = Table(
     Column("email", String(254)),
     Column("phone", String(20)),
     Column("channel", String(10)),  # preferred: email | sms
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 # Which person applied for which application (from intake's application_submitted): the only
@@ -42,7 +42,7 @@ applications = Table(
     Column("series", String(40)),
     Column("level", String(40)),
     Column("status", String(20), nullable=False),  # active | withdrawn | abandoned
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 # Organisation names as review's events tell them (task_opened, paper_delivery_due).
@@ -60,9 +60,9 @@ supplement_requests = Table(
     Column("application_id", String(36), nullable=False, index=True),
     Column("person_id", String(80), nullable=False),
     Column("items", JSON, nullable=False),
-    Column("deadline", DateTime(timezone=True), nullable=False),
+    Column("deadline", UtcDateTime(), nullable=False),
     Column("status", String(20), nullable=False),  # open | answered | abandoned | withdrawn
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 # Templates an administrator changed (the defaults are the files in notify/templates/).
@@ -74,7 +74,7 @@ templates = Table(
     Column("body", Text, nullable=False),
     Column("template_code", String(60)),
     Column("updated_by", String(80)),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     UniqueConstraint("event", "channel", name="uq_templates_event_channel"),
 )
 
@@ -94,10 +94,10 @@ sends = Table(
     Column("channel_attempts", Integer, nullable=False, default=0),  # on `channel`
     Column("last_error", Text),
     Column("variables", JSON, nullable=False, default=dict),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("sent_at", DateTime(timezone=True)),
-    Column("next_attempt_at", DateTime(timezone=True)),
-    Column("claimed_at", DateTime(timezone=True)),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("sent_at", UtcDateTime()),
+    Column("next_attempt_at", UtcDateTime()),
+    Column("claimed_at", UtcDateTime()),
     # Given to the provider on every attempt of this send (Message-ID, SMS OutId), so that a
     # retry after a crash is recognisable as the same message.
     Column("provider_key", String(80)),
@@ -111,7 +111,7 @@ attempts = Table(
     Column("send_id", String(36), nullable=False, index=True),
     Column("application_id", String(36), index=True),
     Column("recipient_id", String(80), nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     Column("channel", String(10), nullable=False),
     Column("address_masked", String(254)),
     # sent | transient | permanent | unknown (interrupted: the provider may or may not have it)

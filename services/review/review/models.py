@@ -1,10 +1,10 @@
 """review's own tables: organisations, committees, the applications it routes and their tasks,
 publicities and objections, supplement requests, meetings and ballots, results and cases, paper
 materials, sanctions, the working-day overrides and the audit chain (R-4.1)."""
-from sqlalchemy import (JSON, BigInteger, Boolean, Column, Date, DateTime, Integer, MetaData,
+from sqlalchemy import (JSON, BigInteger, Boolean, Column, Date, Integer, MetaData,
                         String, Table, Text, UniqueConstraint)
 
-from plumbing.db import plumbing_tables
+from plumbing.db import UtcDateTime, plumbing_tables
 
 metadata = MetaData()
 plumbing_tables(metadata)
@@ -35,7 +35,7 @@ seasons = Table(  # the season file as intake got it (R-2.2 window, R-4.4 cap, R
     "seasons", metadata,
     Column("id", String(20), primary_key=True),
     Column("document", Text, nullable=False),
-    Column("loaded_at", DateTime(timezone=True), nullable=False),
+    Column("loaded_at", UtcDateTime(), nullable=False),
 )
 
 applications = Table(  # what review knows of an application: its route and where it stands
@@ -58,7 +58,7 @@ applications = Table(  # what review knows of an application: its route and wher
     Column("version", Integer, nullable=False),
     Column("submission_no", Integer, nullable=False),
     Column("result", String(20)),  # passed | failed, once a meeting decided
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 tasks = Table(
@@ -70,8 +70,8 @@ tasks = Table(
     Column("step", String(20), nullable=False),  # unit | department | committee
     Column("org_id", String(80), nullable=False, index=True),
     Column("status", String(20), nullable=False),  # open | done
-    Column("opened_at", DateTime(timezone=True), nullable=False),
-    Column("closed_at", DateTime(timezone=True)),
+    Column("opened_at", UtcDateTime(), nullable=False),
+    Column("closed_at", UtcDateTime()),
     Column("decision", String(30)),  # recommended | forwarded | accepted | refused | returned…
     Column("reason", Text),
     Column("reviewer", JSON),  # {person_id, name, role, org}: R-4.1
@@ -83,10 +83,10 @@ publicities = Table(  # 公示: the unit's (R-4.2) and the results' (N-8.6)
     Column("application_id", String(36), nullable=False, index=True),
     Column("kind", String(20), nullable=False),  # unit | result
     Column("org_id", String(80), nullable=False),
-    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("opened_at", UtcDateTime(), nullable=False),
     Column("last_day", Date, nullable=False),
-    Column("ends_at", DateTime(timezone=True), nullable=False),
-    Column("closed_at", DateTime(timezone=True)),
+    Column("ends_at", UtcDateTime(), nullable=False),
+    Column("closed_at", UtcDateTime()),
     Column("outcome", String(30)),
     Column("opened_by", JSON, nullable=False),
 )
@@ -96,10 +96,10 @@ objections = Table(  # 异议
     Column("id", String(36), primary_key=True),
     Column("publicity_id", String(36), nullable=False, index=True),
     Column("application_id", String(36), nullable=False),
-    Column("raised_at", DateTime(timezone=True), nullable=False),
+    Column("raised_at", UtcDateTime(), nullable=False),
     Column("text", Text, nullable=False),
     Column("recorded_by", JSON, nullable=False),
-    Column("resolved_at", DateTime(timezone=True)),
+    Column("resolved_at", UtcDateTime()),
     Column("upheld", Boolean, nullable=False, default=False),
     Column("resolution", Text),
 )
@@ -110,10 +110,10 @@ supplement_requests = Table(  # 补充材料, R-4.5
     Column("application_id", String(36), nullable=False, index=True),
     Column("season", String(20), nullable=False),
     Column("items", JSON, nullable=False),
-    Column("requested_at", DateTime(timezone=True), nullable=False),
-    Column("deadline", DateTime(timezone=True), nullable=False, index=True),
+    Column("requested_at", UtcDateTime(), nullable=False),
+    Column("deadline", UtcDateTime(), nullable=False, index=True),
     Column("status", String(20), nullable=False),  # open | answered | abandoned | withdrawn
-    Column("answered_at", DateTime(timezone=True)),
+    Column("answered_at", UtcDateTime()),
     Column("reviewer", JSON, nullable=False),
 )
 
@@ -126,8 +126,8 @@ meetings = Table(  # 评审会议, N-8.2
     Column("attending", JSON, nullable=False),  # expert ids
     Column("applications", JSON, nullable=False),  # application ids
     Column("status", String(20), nullable=False),  # open | closed
-    Column("opened_at", DateTime(timezone=True), nullable=False),
-    Column("closed_at", DateTime(timezone=True)),
+    Column("opened_at", UtcDateTime(), nullable=False),
+    Column("closed_at", UtcDateTime()),
     Column("opened_by", JSON, nullable=False),
 )
 
@@ -137,7 +137,7 @@ recusals = Table(  # 回避, N-8.4
     Column("application_id", String(36), primary_key=True),
     Column("expert_id", String(80), primary_key=True),
     Column("reason", Text, nullable=False),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
 )
 
 ballots_cast = Table(  # who voted (N-8.3) — never how
@@ -168,7 +168,7 @@ results = Table(  # one per applicant and meeting: the tally only (评审表 §8
     Column("outcome", String(20), nullable=False),  # passed | failed | no_quorum
     Column("stage", String(20), nullable=False),  # posted | final
     Column("publicity_id", String(36)),
-    Column("final_at", DateTime(timezone=True)),
+    Column("final_at", UtcDateTime()),
 )
 
 cases = Table(  # 异议/复查/投诉, N-8.6, N-8.7
@@ -177,11 +177,11 @@ cases = Table(  # 异议/复查/投诉, N-8.6, N-8.7
     Column("application_id", String(36), nullable=False, index=True),
     Column("kind", String(20), nullable=False),
     Column("owner", String(80), nullable=False),
-    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("opened_at", UtcDateTime(), nullable=False),
     Column("deadline", Date, nullable=False),
     Column("text", Text, nullable=False),
     Column("outcome", Text),
-    Column("closed_at", DateTime(timezone=True)),
+    Column("closed_at", UtcDateTime()),
     Column("objection_id", String(36)),
 )
 
@@ -190,7 +190,7 @@ paper_deliveries = Table(  # R-5.1, R-2.2
     Column("id", String(36), primary_key=True),
     Column("season", String(20), nullable=False),
     Column("unit_id", String(80), nullable=False),
-    Column("delivered_at", DateTime(timezone=True), nullable=False),
+    Column("delivered_at", UtcDateTime(), nullable=False),
     Column("applications", JSON, nullable=False),
     Column("received_by", JSON, nullable=False),
 )
@@ -200,14 +200,14 @@ paper_items = Table(  # the checklist (1)–(11) per application, R-5.1, R-5.2
     Column("application_id", String(36), primary_key=True),
     Column("number", Integer, primary_key=True),
     Column("state", String(20), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 paper_reminders = Table(  # PAPER_DELIVERY_DUE sent once per unit and season
     "paper_reminders", metadata,
     Column("season", String(20), primary_key=True),
     Column("unit_id", String(80), primary_key=True),
-    Column("sent_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", UtcDateTime(), nullable=False),
 )
 
 sanctions = Table(  # R-1.5
