@@ -67,7 +67,8 @@ class Stack(contextlib.ExitStack):
                 self.broker_uri = self._fixture(infra.broker_uri)
             self.pg_server_url = self._fixture(infra.pg_server_url)
             self.callback(self._drop_leftover_databases)  # runs after make_database's teardown
-            make_database = self._fixture(infra.make_database, self.pg_server_url)
+            # PostgreSQL always (the fixture's SQLite choice is for the test run)
+            make_database = self._fixture(infra._postgresql_databases, self.pg_server_url)
             s3 = self._fixture(infra.s3_config, tmp)
             mailbox = self._fixture(infra.mailbox, tmp)
             sms = self._fixture(system_conftest.sms_standin)
