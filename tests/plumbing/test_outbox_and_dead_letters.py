@@ -9,6 +9,7 @@ import eventlet
 import pytest
 from kombu import Connection
 from nameko.testing.services import entrypoint_hook
+from prometheus_client import REGISTRY
 from sqlalchemy import Column, MetaData, String, Table, create_engine, func, select
 
 from contracts import events
@@ -136,9 +137,15 @@ def test_failing_handler_is_dead_lettered_then_replayed(container_factory, datab
     emitter.start()
     consumer.start()
     processed = metadata.tables["processed_events"]
+    queue = {"queue": topology.consumer_queue_name(events.ATTACHMENT_UPLOADED, "documents")}
+    counted = ("titles_events_retried_total", "titles_events_dead_lettered_total")
+    before = [REGISTRY.get_sample_value(name, queue) or 0 for name in counted]
     with entrypoint_hook(emitter, "change") as change:
         change("poison-1")
     assert wait(lambda: deadletters.list_dead_letters(isolated_broker_uri, "documents"), 20)
+    # counted per queue for the operator (plumbing.metrics): two retries, one dead letter
+    assert [REGISTRY.get_sample_value(name, queue) - b
+            for name, b in zip(counted, before)] == [2, 1]
     letters = deadletters.list_dead_letters(isolated_broker_uri, "documents")
     assert len(letters) == 1
     assert letters[0]["attempts"] == 3  # the first try and two retries
