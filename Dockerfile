@@ -30,9 +30,10 @@ FROM ${PYTHON_IMAGE} AS runtime
 ENV PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# documents renders Chinese PDFs: a CJK font for reportlab, poppler for page rasterising.
+# documents renders Chinese PDFs: a CJK font for reportlab, poppler for page rasterising;
+# jpegtran (libjpeg-turbo-progs) turns EXIF-rotated photos losslessly.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends fonts-wqy-microhei poppler-utils \
+ && apt-get install -y --no-install-recommends fonts-wqy-microhei poppler-utils libjpeg-turbo-progs \
  && rm -rf /var/lib/apt/lists/*
 
 # Installed from the builder's wheels only (--no-index): nothing is resolved twice.

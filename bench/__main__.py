@@ -1,4 +1,4 @@
-"""python -m bench [--quick] [--full] [--only checks,render,pipeline,api,memory,faults]
+"""python -m bench [--quick] [--full] [--only checks,corpus,render,pipeline,api,memory,faults]
 
 Prints a table of every figure beside its bare baseline (the ratio is the result), writes
 bench/out/results.json and bench/out/chart.png. --full adds the shared-infrastructure faults
@@ -13,11 +13,11 @@ import time
 import traceback
 from pathlib import Path
 
-from . import checks, render, report
+from . import checks, corpus, render, report
 from .stack import environment
 
 OUT = Path(__file__).resolve().parent / "out"
-SECTIONS = ("checks", "render", "pipeline", "api", "memory", "faults")
+SECTIONS = ("checks", "corpus", "render", "pipeline", "api", "memory", "faults")
 
 
 def main(argv=None) -> int:
@@ -59,6 +59,7 @@ def main(argv=None) -> int:
         log(f"{name} done in {time.time() - t:.0f}s")
 
     attempt("checks", lambda: checks.run(a.quick))
+    attempt("corpus", lambda: corpus.run(a.quick))
     attempt("render", lambda: render.run(a.quick))
     if a.profile:
         results["profiles"] = {"checks": checks.profile(), "render": render.profile()}

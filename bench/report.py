@@ -20,17 +20,37 @@ def rows(results: dict) -> list[dict]:
             out.append(_row(name, "preparing: dead-lettered / left out", f"{dead}/"
                             f"{sec.get('prepare_stuck', 0)}", target="0/0", met=False))
     c = s.get("checks", {})
-    for kind in ("a4_scan", "phone_upright", "phone_rotated"):
+    for kind in ("a4_scan", "a4_corpus_kinds", "phone_upright", "phone_rotated"):
         if kind in c:
             r = c[kind]
+            want = r.get("target", 4.0)
             out.append(_row("1 checks", f"{kind} checks/s", r["check"]["per_s"],
-                            r["bare"]["per_s"], "/s", r["ratio"], ">= 4x bare decode",
-                            r["ratio"] >= 4))
+                            r["bare"]["per_s"], "/s", r["ratio"], f">= {want:g}x bare decode",
+                            r["ratio"] >= want))
+            if "cpu_ratio" in r:  # the same, by CPU time: what a shared machine's load leaves
+                out.append(_row("1 checks", f"{kind} checks per CPU-s",
+                                r["check"]["cpu_per_s"], r["bare"]["cpu_per_s"], "/s",
+                                r["cpu_ratio"], f">= {want:g}x bare decode",
+                                r["cpu_ratio"] >= want))
     if "corrupt" in c:
         rejected = sum(1 for v in c["corrupt"].values() if v["verdict"] == "rejected")
         bare = sum(1 for v in c["corrupt"].values() if v["bare_refuses"])
         out.append(_row("1 checks", "corrupt files rejected", rejected, bare, "files", None,
                         "all bare refuses rejected", c["corrupt_all_rejected"]))
+        draft = sum(1 for v in c["corrupt"].values() if v.get("draft_refuses"))
+        out.append(_row("1 checks", "refused by the 1/8 draft decode alone", draft, bare,
+                        "files", None, "every truncation", c.get("draft_finds_every_truncation")))
+    k = s.get("corpus", {})
+    if "targets" in k:
+        t, met = k["targets"], k["met"]
+        for name, label in (("sharp_flagged", "sharp pages flagged"),
+                            ("illegible_flagged", "illegible pages flagged BLURRED"),
+                            ("blank_flagged", "blank pages flagged BLANK_PAGE"),
+                            ("portrait_blank", "portraits judged blank")):
+            out.append(_row("1 checks", f"corpus: {label}", f"{t[name]['count']}/"
+                            f"{t[name]['pages']}", None, "", None,
+                            {"sharp_flagged": "<= 1%", "illegible_flagged": ">= 95%",
+                             "blank_flagged": "100%", "portrait_blank": "0"}[name], met[name]))
     p = s.get("pipeline", {})
     if "saturated" in p:
         fx, sat = p["fixed_rate"], p["saturated"]

@@ -14,6 +14,16 @@ for bucket in "$ATTACHMENTS_BUCKET" "$DOCUMENTS_BUCKET"; do
   mc anonymous set none "titles/$bucket"  # private: browsers only use presigned URLs
 done
 
+# Uploads wait under incoming/ until documents has checked them and deleted them; anything left
+# there (an upload never confirmed, a check that never ran) expires (plumbing/storage.py,
+# INCOMING_EXPIRY_DAYS). `ilm import` replaces the bucket's rules: re-running keeps one rule.
+lifecycle=/tmp/titles-attachments-lifecycle.json
+cat > "$lifecycle" <<JSON
+{"Rules": [{"ID": "expire-unchecked-uploads", "Status": "Enabled",
+            "Filter": {"Prefix": "incoming/"}, "Expiration": {"Days": 2}}]}
+JSON
+mc ilm import "titles/$ATTACHMENTS_BUCKET" < "$lifecycle"
+
 policy=/tmp/titles-app-policy.json
 cat > "$policy" <<JSON
 {

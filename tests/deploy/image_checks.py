@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from tests.deploy.compose_checks import Problems
 
 # Debian packages documents needs to render Chinese PDFs.
-RUNTIME_PACKAGES = ("fonts-wqy-microhei", "poppler-utils")
+RUNTIME_PACKAGES = ("fonts-wqy-microhei", "poppler-utils", "libjpeg-turbo-progs")
 
 
 # --- reading the files ---------------------------------------------------------------------------

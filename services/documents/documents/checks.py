@@ -11,21 +11,23 @@ committee weeks later. `check_attachment` answers one of three verdicts:
   so a person decides; the applicant is told and may re-upload;
 * ``accepted``.
 
-How it stays cheap (a scan is decoded once, at 1/4–1/8 scale):
+How it stays cheap (a scan is decoded once, at 1/4–1/8 scale; docs/checks.md has the figures):
 
 1. The pixel cap is checked from the JPEG header (``Image.open`` parses it, decodes nothing);
    Pillow's own DecompressionBombWarning/Error are turned into the same refusal.
-2. Upright images (no EXIF orientation, or orientation 1 — every scanner's output) are decoded
-   in JPEG *draft* mode: libjpeg scales the DCT, so a 2480×3508 A4 scan comes out ~620×877 in
-   greyscale without the full inverse DCT and colour conversion. The whole entropy-coded stream is
-   still read, so a truncated file still fails ``load()`` (``LOAD_TRUNCATED_IMAGES`` is forced off).
-   The clean copy is then made **losslessly**: the JPEG's segments are rewritten without APP1
-   (EXIF/XMP, where GPS lives), APP13 (IPTC), comments and anything after the end-of-image marker
-   (a polyglot's tail); JFIF, ICC profile and Adobe segments stay because they define colours.
-   Pixels are bit-for-bit the upload's, and no re-encode is paid.
-3. Rotated images (EXIF orientation 2–8, mostly phone photos) cannot be turned losslessly with
-   Pillow, so they are decoded in full, turned with ``ImageOps.exif_transpose`` and re-encoded
-   without EXIF. This is the only path that pays a full decode.
+2. Every image is decoded in JPEG *draft* mode: libjpeg scales the DCT, so a 2480×3508 A4 scan
+   comes out ~310×438 in greyscale without the full inverse DCT and colour conversion. The whole
+   entropy-coded stream is still read, so a truncated file still fails ``load()``
+   (``LOAD_TRUNCATED_IMAGES`` is forced off). Legibility (`documents.legibility`) and the hashes
+   are measured on that copy.
+3. Upright images (no EXIF orientation, or orientation 1 — every scanner's output): the clean
+   copy is made **losslessly**: the JPEG's segments are rewritten without APP1 (EXIF/XMP, where
+   GPS lives), APP13 (IPTC), comments and anything after the end-of-image marker (a polyglot's
+   tail); JFIF, ICC profile and Adobe segments stay because they define colours. Pixels are
+   bit-for-bit the upload's.
+4. Rotated images (EXIF orientation 2–8, mostly phone photos) are turned **losslessly** too, by
+   libjpeg-turbo's transform (`jpegtran -perfect`), wherever the sides are whole MCUs; only the
+   rest is decoded in full, turned and re-encoded.
 
 Two perceptual hashes are kept of every decoded image (`documents.hashes`): the cross-applicant
 "same certificate uploaded twice" signal, `documents.duplicates`.
@@ -35,12 +37,17 @@ from __future__ import annotations
 import io
 import math
 import re
+import shutil
+import subprocess
+import tempfile
 import warnings
 from dataclasses import dataclass, field
 
-from PIL import Image, ImageFile, ImageFilter, ImageOps, ImageStat, UnidentifiedImageError
+import numpy as np
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from contracts.errors import Problem
+from documents import legibility
 from documents.hashes import fine_hash, perceptual_hash
 
 ACCEPTED, REJECTED, FLAGGED = "accepted", "rejected", "flagged"
@@ -53,9 +60,6 @@ PHOTO_RATIO = 25 / 35  # width / height of a one-inch photo (一寸, 25×35 mm)
 PHOTO_RATIO_TOLERANCE = 0.04  # relative; admits 小一寸/大一寸 (≈0.688) but not an uncropped 3:4
 ANALYSIS_MIN_LONG = 400  # the reduced copy keeps at least this many pixels on its long side
 THUMBNAIL_LONG = 240
-BLANK_INK_FRACTION = 0.002  # below 0.2 % of pixels away from the paper's tone → blank page
-INK_DISTANCE = 40  # grey levels from the median tone that count as ink rather than noise
-BLUR_SHARPNESS_MIN = 0.8  # var(Laplacian) / var(image) on the reduced copy; see sharpness
 
 
 @dataclass(frozen=True)
@@ -158,7 +162,7 @@ def check_attachment(data: bytes, kind: str, *, max_pixels: int = DEFAULT_MAX_PI
             reduced = _decode_reduced(img, colour=rule.photo)
             clean = strip_metadata(data)
         else:
-            reduced, clean = _decode_upright(img, colour=rule.photo)
+            reduced, clean = _decode_turned(img, data, orientation, colour=rule.photo)
     except OSError as exc:
         if "truncated" in str(exc):
             return rejected("TRUNCATED", "图片文件不完整（上传或保存时被截断），请重新上传完整的图片",
@@ -196,23 +200,69 @@ def _draft_request(w: int, h: int) -> tuple[int, int]:
 def _decode_reduced(img: Image.Image, *, colour: bool) -> Image.Image:
     """Decode the whole stream (so truncation is caught) at reduced scale; upright images only."""
     img.draft("RGB" if colour else "L", _draft_request(*img.size))
+    img.decodermaxblock = max(img.decodermaxblock, 1 << 20)  # fewer trips through Python
     img.load()
     return img if img.mode in ("L", "RGB") else img.convert("RGB" if colour else "L")
 
 
-def _decode_upright(img: Image.Image, *, colour: bool) -> tuple[Image.Image, bytes]:
-    """Full decode, turn upright, re-encode without metadata (EXIF orientation 2–8 only)."""
-    img.load()
-    upright = ImageOps.exif_transpose(img)
+# EXIF orientation → (jpegtran's lossless operation, Pillow's transpose of the decoded copy).
+_TURNS = {
+    2: (["-flip", "horizontal"], Image.Transpose.FLIP_LEFT_RIGHT),
+    3: (["-rotate", "180"], Image.Transpose.ROTATE_180),
+    4: (["-flip", "vertical"], Image.Transpose.FLIP_TOP_BOTTOM),
+    5: (["-transpose"], Image.Transpose.TRANSPOSE),
+    6: (["-rotate", "90"], Image.Transpose.ROTATE_270),
+    7: (["-transverse"], Image.Transpose.TRANSVERSE),
+    8: (["-rotate", "270"], Image.Transpose.ROTATE_90),
+}
+JPEGTRAN = shutil.which("jpegtran")  # libjpeg-turbo-progs; None: the re-encoding fallback
+
+
+def _decode_turned(img: Image.Image, data: bytes, orientation: int, *,
+                   colour: bool) -> tuple[Image.Image, bytes]:
+    """EXIF orientation 2–8 (phone photos): the reduced copy is decoded like an upright one (so a
+    truncated file is refused the same way) and turned; the clean copy is the upload turned
+    **losslessly** by libjpeg-turbo's transform (`jpegtran -perfect`: the DCT blocks are
+    rearranged, nothing is decoded to pixels or quantised again) without any marker but the
+    ICC profile. Where the transform is not perfect (a width or height that is not a multiple of
+    the JPEG's block size) or jpegtran is absent, the upload is decoded in full, turned and
+    re-encoded at quality 92."""
+    args, transpose = _TURNS[orientation]
+    fits = _blocks_fit(img)
+    reduced = _decode_reduced(img, colour=colour).transpose(transpose)
+    if JPEGTRAN is not None and fits:
+        # The upload goes in as a file, not through stdin: a child that stops reading early
+        # (a refused transform) must not leave us writing into a closed pipe (under eventlet's
+        # green subprocess that spins).
+        with tempfile.NamedTemporaryFile(suffix=".jpg") as src:
+            src.write(data)
+            src.flush()
+            done = subprocess.run([JPEGTRAN, "-perfect", "-copy", "icc", *args, src.name],
+                                  stdin=subprocess.DEVNULL, capture_output=True, check=False)
+        if done.returncode == 0 and done.stdout:
+            return reduced, strip_metadata(done.stdout)
+    return reduced, _reencoded_upright(data)
+
+
+def _blocks_fit(img: Image.Image) -> bool:
+    """Both sides a whole number of the JPEG's MCUs (8 × the largest sampling factor): the
+    condition for a perfect lossless turn. Read from the header before decoding."""
+    layers = getattr(img, "layer", None) or [("", 1, 1, 0)]
+    mcu_w = 8 * max(h for _, h, _, _ in layers)
+    mcu_h = 8 * max(v for _, _, v, _ in layers)
+    return img.size[0] % mcu_w == 0 and img.size[1] % mcu_h == 0
+
+
+def _reencoded_upright(data: bytes) -> bytes:
+    full = Image.open(io.BytesIO(data), formats=["JPEG"])
+    full.load()
+    upright = ImageOps.exif_transpose(full)
     if upright.mode not in ("L", "RGB"):
         upright = upright.convert("RGB")
     out = io.BytesIO()
     # No exif= argument: Pillow writes none. The ICC profile is colour, not metadata: keep it.
-    upright.save(out, "JPEG", quality=92, icc_profile=img.info.get("icc_profile"))
-    rw, rh = _draft_request(*upright.size)
-    factor = max(1, upright.size[0] // rw)
-    reduced = upright.reduce(factor) if factor > 1 else upright
-    return (reduced if colour else reduced.convert("L")), out.getvalue()
+    upright.save(out, "JPEG", quality=92, icc_profile=full.info.get("icc_profile"))
+    return out.getvalue()
 
 
 # --- lossless metadata removal -------------------------------------------------------------------
@@ -273,7 +323,8 @@ def legibility_problems(reduced: Image.Image, width: int, height: int, rule: Kin
                         field: str | None = None) -> list[Problem]:
     """R-3.2 "内容不清晰": size and proportions (rejecting), blank or blurred (flagging).
 
-    `width`/`height` are the upright full-resolution size; `reduced` is the upright reduced copy.
+    `width`/`height` are the upright full-resolution size; `reduced` is the upright reduced copy
+    (about 310×438 for an A4 page whatever its dpi: `_draft_request`).
     """
     problems = []
     short, long_ = sorted((width, height))
@@ -287,48 +338,20 @@ def legibility_problems(reduced: Image.Image, width: int, height: int, rule: Kin
             "PHOTO_PROPORTIONS",
             f"照片比例不符合一寸照片要求（竖版，宽25毫米×高35毫米），当前为{width}×{height}像素，"
             "请裁剪后重新上传", field))
-    grey = reduced.convert("L") if reduced.mode != "L" else reduced
-    if ink_fraction(grey) < BLANK_INK_FRACTION:
-        problems.append(Problem("BLANK_PAGE", "图片几乎是空白页，请确认上传了正确的页面", field))
-    elif not rule.photo and sharpness(grey) < BLUR_SHARPNESS_MIN:  # a portrait is smooth anyway
-        problems.append(Problem("BLURRED", "图片模糊，文字可能无法辨认，请重新扫描或拍摄清晰的图片",
-                                field))
+    grey = np.asarray(reduced.convert("L") if reduced.mode != "L" else reduced, dtype=np.int16)
+    page = legibility.inner(grey)
+    contrast = legibility.ink_contrast(page)
+    if legibility.ink_fraction(contrast) < legibility.BLANK_INK_FRACTION:
+        problems.append(Problem(
+            "BLANK_PAGE", "图片几乎是空白页（或曝光过度、字迹过淡），请确认上传了正确的页面，"
+                          "并在光线适当时重新扫描或拍摄", field))
+    elif not rule.photo:  # a portrait is smooth by nature: not judged by the edges of print
+        steepness = legibility.edge_sharpness(page, contrast)
+        if steepness is not None and steepness < legibility.EDGE_SHARPNESS_MIN:
+            problems.append(Problem(
+                "BLURRED", "图片模糊，小字无法辨认，请对准焦距、保持稳定后重新扫描或拍摄清晰的图片",
+                field))
     return problems
-
-
-def ink_fraction(grey: Image.Image) -> float:
-    """Share of pixels far (INK_DISTANCE) from the median tone: ~0 for a blank or uniform page.
-
-    Uses the histogram, so scanner noise and an off-white paper tone do not count as content.
-    """
-    hist = grey.histogram()
-    total = sum(hist)
-    running, median = 0, 0
-    for level, count in enumerate(hist):
-        running += count
-        if running * 2 >= total:
-            median = level
-            break
-    near = sum(hist[max(0, median - INK_DISTANCE):median + INK_DISTANCE + 1])
-    return 1 - near / total
-
-
-_LAPLACIAN = ImageFilter.Kernel((3, 3), [0, 1, 0, 1, -4, 1, 0, 1, 0], scale=1, offset=128)
-
-
-def sharpness(grey: Image.Image) -> float:
-    """var(Laplacian) / var(image): edge energy relative to contrast.
-
-    The plain variance of the Laplacian grows with how much text a page holds; dividing by the
-    image's own variance leaves a number about how sharp the edges are, whatever the amount of
-    content or the contrast. Calibrated on A4 text pages reduced to ~310×439: a sharp scan scores
-    ~2.7, a Gaussian blur of radius 4 (at 300 dpi) ~1.2, radius 6 — text no longer legible — ~0.6.
-    It assumes printed text, so one-inch photos are not judged by it.
-    """
-    var_image = ImageStat.Stat(grey).var[0]
-    if var_image == 0:
-        return 0.0
-    return ImageStat.Stat(grey.filter(_LAPLACIAN)).var[0] / var_image
 
 
 def _thumbnail(reduced: Image.Image) -> bytes:

@@ -9,18 +9,17 @@ the same page recompressed, rescaled to 70 %, rotated 1° or cropped 2 % 4–36 
 """
 from __future__ import annotations
 
-import math
-from operator import mul
-
+import numpy as np
 from PIL import Image
 
 DUPLICATE_THRESHOLD = 7  # Hamming distance (of 64 bits) at or below which two images are "the same"
 FINE_DUPLICATE_THRESHOLD = 40  # of fine_hash's 255 bits: the confirmation (see module docstring)
 
 
-def _cosines(side: int, keep: int) -> list[list[float]]:
-    return [[math.cos(math.pi * (2 * x + 1) * u / (2 * side)) for x in range(side)]
-            for u in range(keep)]
+def _cosines(side: int, keep: int) -> np.ndarray:
+    """The keep×side DCT-II basis: row u is cos(π(2x+1)u / 2·side)."""
+    x = np.arange(side)
+    return np.cos(np.pi * (2 * x[None, :] + 1) * np.arange(keep)[:, None] / (2 * side))
 
 
 _COARSE = (32, 8, _cosines(32, 8))
@@ -31,18 +30,17 @@ def _dct_bits(img: Image.Image, side: int, keep: int, cos, skip_dc: bool) -> int
     """The keep×keep lowest DCT-II frequencies of a side×side greyscale copy, each bit "above
     the median" of them."""
     small = img.convert("L").resize((side, side), Image.Resampling.BOX)
-    px = list(small.tobytes())
-    rows = [px[i * side:(i + 1) * side] for i in range(side)]
-    # Separable DCT-II, computing only the kept coefficients.
-    row_dct = [[sum(map(mul, cos[u], row)) for u in range(keep)] for row in rows]
-    columns = list(zip(*row_dct))  # columns[u][y]
-    coeffs = [sum(map(mul, cos[v], columns[u])) for v in range(keep) for u in range(keep)]
+    px = np.asarray(small, dtype=np.float64)  # px[y][x]
+    # Separable DCT-II of only the kept coefficients, coeffs[v][u] = Σy Σx cos[v][y]·px[y][x]·
+    # cos[u][x], read row by row (v, then u): the same numbers, in the same order, as the
+    # pure-Python loops this replaced, so the hashes stored before stay comparable.
+    coeffs = (cos @ px @ cos.T).ravel()
     if skip_dc:  # the mean brightness says nothing about the picture
         coeffs = coeffs[1:]
-    median = sorted(coeffs)[len(coeffs) // 2]
+    median = np.sort(coeffs)[len(coeffs) // 2]
     bits = 0
-    for c in coeffs:
-        bits = (bits << 1) | (c > median)
+    for above in (coeffs > median).tolist():
+        bits = (bits << 1) | above
     return bits
 
 

@@ -2,6 +2,10 @@
 then confirms. Either way the object is in the store before its row says `checking`, and
 documents is told to check it (ATTACHMENT_UPLOADED); its verdict arrives in `intake.projection`.
 `?replaces=<attachment id>` supersedes an earlier attachment of the same section and kind.
+
+Uploads land under `incoming/` (`plumbing.storage.incoming_key`): documents keeps only the checked
+copy, `checked/<application>/<attachment>.jpg` (`plumbing.storage.checked_key`), and deletes the
+upload once it has judged it; anything it never judged expires by the bucket's lifecycle rule.
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from intake.http import auth
 from intake.http.problems import endpoint, json_response, read_json
 from intake.lifecycle import ATTACHMENT, AttachmentStatus
 from intake.rules.attachments import is_acceptable_kind
+from plumbing.storage import incoming_key
 
 JPEG = "image/jpeg"
 REPLACED_UNKNOWN = "要替换的附件不存在或已被替换"
@@ -76,7 +81,7 @@ class Attachments:
                                               for_update=False)
             replaced(session, app.id, section, kind, replaces)
         attachment_id = str(uuid.uuid4())
-        key = f"{app.season}/{application_id}/{attachment_id}.jpg"
+        key = incoming_key(app.season, application_id, attachment_id)
         objects = self.storage
         objects.put_stream(objects.attachments, key, request.stream, length, JPEG)
         with self.db.transaction() as tx:
@@ -107,7 +112,7 @@ class Attachments:
         with self.db.transaction() as tx:
             app = access.editable_application(tx.session, principal, application_id, self.review)
             attachment_id = str(uuid.uuid4())
-            key = f"{app.season}/{application_id}/{attachment_id}.jpg"
+            key = incoming_key(app.season, application_id, attachment_id)
             store.insert_attachment(
                 tx.session, id=attachment_id, application_id=app.id, section=section, kind=kind,
                 object_key=key, filename=records.filename(name), size=None,

@@ -20,7 +20,7 @@ from contracts import events
 from documents import models as m
 from documents.service import DocumentsService
 from plumbing import migrations, topology
-from plumbing.storage import make_client
+from plumbing.storage import incoming_key, make_client
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ class Harness:
         """Store `data` as intake would and announce it; returns the attachment id."""
         attachment_id = str(uuid.uuid4())
         application_id = application_id or str(uuid.uuid4())
-        key = f"2019/{application_id}/{attachment_id}.jpg"
+        key = incoming_key("2019", application_id, attachment_id)
         self.client.put_object(self.s3["ATTACHMENTS_BUCKET"], key, io.BytesIO(data), len(data),
                                content_type="image/jpeg")
         self.publish(events.ATTACHMENT_UPLOADED, application_id=application_id, season="2019",

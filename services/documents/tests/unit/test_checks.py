@@ -2,7 +2,7 @@
 import io
 
 import pytest
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from documents.checks import ACCEPTED, FLAGGED, REJECTED, check_attachment, strip_metadata
 from documents.hashes import hamming, is_duplicate
@@ -280,3 +280,46 @@ def test_same_page_altered_a_little_is_still_a_duplicate(variant):
     a = check_attachment(jpeg(page), "scan")
     b = check_attachment(altered[variant](), "scan")
     assert is_duplicate(a.phash, b.phash, a_fine=a.fine_hash, b_fine=b.fine_hash)
+
+
+@pytest.mark.parametrize("orientation", [3, 6, 8])
+def test_r3_2_rotated_phone_photo_is_turned_losslessly(orientation):
+    """Where the JPEG's blocks allow it (sides a multiple of 16) the clean copy is the upload's
+    DCT blocks rearranged (libjpeg-turbo's transform), not a re-encode: the same luminance, a
+    file of about the same size at the upload's quality, no EXIF."""
+    from documents.checks import JPEGTRAN
+
+    if JPEGTRAN is None:
+        pytest.fail("jpegtran (libjpeg-turbo-progs) is not installed: .ci/run installs it")
+    upright = text_page((1248, 1760), seed=11)
+    upright.paste((255, 0, 0), (0, 0, 96, 96))
+    stored = upright.transpose({3: Image.Transpose.ROTATE_180, 6: Image.Transpose.ROTATE_90,
+                                8: Image.Transpose.ROTATE_270}[orientation])
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    exif[0x8825] = {1: "N", 2: (43.0, 49.0, 30.0)}
+    data = jpeg(stored, quality=70, exif=exif.tobytes())
+
+    result = check_attachment(data, "scan")
+    assert result.verdict == ACCEPTED and (result.width, result.height) == (1248, 1760)
+    clean = Image.open(io.BytesIO(result.clean_jpeg))
+    assert clean.size == (1248, 1760) and not clean.getexif()
+    assert b"Exif" not in result.clean_jpeg
+    assert abs(len(result.clean_jpeg) - len(data)) < 0.03 * len(data)  # no quality-92 re-encode
+    seen = Image.open(io.BytesIO(data))
+    seen = seen.convert("L").transpose({3: Image.Transpose.ROTATE_180,
+                                        6: Image.Transpose.ROTATE_270,
+                                        8: Image.Transpose.ROTATE_90}[orientation])
+    diff = ImageChops.difference(seen, clean.convert("L")).getextrema()[1]
+    assert diff <= 2  # the same pixels (IDCT rounding aside)
+    assert clean.convert("RGB").getpixel((40, 40))[0] > 200  # the red mark is top left
+
+
+def test_rotated_photo_whose_blocks_do_not_fit_is_re_encoded_upright():
+    """579×413 is not a multiple of the 16-pixel blocks: `jpegtran -perfect` refuses, and the
+    upload is decoded, turned and re-encoded instead (upright and stripped all the same)."""
+    data = _exif_rotated_with_gps(portrait((413, 579)))
+    result = check_attachment(data, "photo")
+    assert result.verdict == ACCEPTED
+    assert Image.open(io.BytesIO(result.clean_jpeg)).size == (413, 579)
+    assert b"Exif" not in result.clean_jpeg
