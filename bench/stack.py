@@ -43,17 +43,32 @@ def _unwrap(fixture):
 
 
 class Stack(contextlib.ExitStack):
-    """`with Stack() as s:` — s.cluster (Cluster + .api, .mailbox, .s3), s.broker_uri, s.work."""
+    """`with Stack() as s:` — s.cluster (Cluster + .api, .mailbox, .s3), s.broker_uri, s.work.
+
+    `Stack(rabbit_nodes=3)`: the broker is a RabbitMQ cluster of our own (`s.rabbits`,
+    tests/support/rabbit_cluster.py) instead of a vhost of the machine's broker."""
+
+    def __init__(self, rabbit_nodes: int = 0):
+        super().__init__()
+        self.rabbit_nodes = rabbit_nodes
+        self.rabbits = None
 
     def __enter__(self):
         super().__enter__()
         try:
             self.work = Path(tempfile.mkdtemp(prefix="titles-bench-"))
             tmp = _TmpFactory(self.work)
-            self.broker_uri = self._fixture(infra.broker_uri)
+            if self.rabbit_nodes:
+                from tests.support.rabbit_cluster import RabbitCluster
+
+                self.rabbits = self.enter_context(RabbitCluster(self.work, self.rabbit_nodes))
+                self.broker_uri = self.rabbits.uri
+            else:
+                self.broker_uri = self._fixture(infra.broker_uri)
             self.pg_server_url = self._fixture(infra.pg_server_url)
             self.callback(self._drop_leftover_databases)  # runs after make_database's teardown
-            make_database = self._fixture(infra.make_database, self.pg_server_url)
+            # PostgreSQL always (the fixture's SQLite choice is for the test run)
+            make_database = self._fixture(infra._postgresql_databases, self.pg_server_url)
             s3 = self._fixture(infra.s3_config, tmp)
             mailbox = self._fixture(infra.mailbox, tmp)
             sms = self._fixture(system_conftest.sms_standin)

@@ -6,7 +6,11 @@ neither: a failed message is republished (with publisher confirms) to its queue'
 where it waits `EVENT_RETRY_DELAY_MS × 2^(attempt-1)` and returns to its queue; after
 `EVENT_MAX_RETRIES` retries it goes to the service's dead-letter queue with the error, for
 `titles deadletters` to list and replay. Only once the copy is confirmed is the original acked;
-if the broker refuses the copy, the original is requeued. Nothing is acked and forgotten.
+if the broker refuses the copy, the original is requeued. Nothing is acked and forgotten. The
+queues are quorum queues (`plumbing.topology`): a confirm means a majority of the cluster's
+nodes have the copy, and a handler that kills its process every time it runs is dead-lettered
+by the broker itself after `topology.DELIVERY_LIMIT` deliveries. Each outcome is counted per
+queue (`titles_events_handled`, `_retried`, `_dead_lettered`, `plumbing.metrics`).
 
 Handlers must be idempotent (a redelivery is always possible). `@handles(contracts.events.X)`
 is `subscribe` for the usual case: it opens the service's `db.consume` transaction, skips an
@@ -26,11 +30,14 @@ from nameko.events import EventHandler
 from nameko.messaging import Consumer
 
 from contracts import events as contract
-from plumbing import topology
+from plumbing import metrics, topology
 
 log = logging.getLogger(__name__)
 
 ATTEMPT_HEADER = "x-attempts"
+# Set by the broker on delivery; a republished copy starts afresh (its own count, no history).
+BROKER_HEADERS = ("x-delivery-count", "x-death", "x-first-death-exchange",
+                  "x-first-death-queue", "x-first-death-reason")
 
 _declared: set[tuple[int, str]] = set()
 
@@ -63,6 +70,8 @@ class Subscriber(EventHandler):
     def handle_message_processed(self, message, result=None, exc_info=None):
         if exc_info is None:
             self.queue_consumer.ack_message(message)
+            metrics.EVENTS_HANDLED.labels(self.queue.name).inc()
+            log.info("handled %s", self.queue.name)  # with the event's id (plumbing.logs)
             return
         try:
             self._retry_or_dead_letter(message, exc_info)
@@ -73,7 +82,7 @@ class Subscriber(EventHandler):
             self.queue_consumer.ack_message(message)
 
     def _retry_or_dead_letter(self, message, exc_info):
-        headers = dict(message.headers or {})
+        headers = {k: v for k, v in (message.headers or {}).items() if k not in BROKER_HEADERS}
         attempts = int(headers.get(ATTEMPT_HEADER, 0)) + 1
         headers[ATTEMPT_HEADER] = attempts
         event_id = (message.payload or {}).get("event_id") if isinstance(message.payload, dict) \
@@ -84,6 +93,7 @@ class Subscriber(EventHandler):
                         attempts, self.max_retries + 1, delay, exc_info[1])
             self.publisher.publish(message.payload, exchange="", routing_key=self.retry_queue.name,
                                    headers=headers, expiration=delay / 1000.0)
+            metrics.EVENTS_RETRIED.labels(self.queue.name).inc()
             return
         headers.update({
             "x-original-queue": self.queue.name,
@@ -96,6 +106,7 @@ class Subscriber(EventHandler):
                   attempts, self.dead_letter_queue.name)
         self.publisher.publish(message.payload, exchange="",
                                routing_key=self.dead_letter_queue.name, headers=headers)
+        metrics.EVENTS_DEAD_LETTERED.labels(self.queue.name).inc()
 
 
 subscribe = Subscriber.decorator

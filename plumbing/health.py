@@ -20,8 +20,9 @@ from pathlib import Path
 
 import eventlet
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 from sqlalchemy import text
+
+from plumbing.rpc import rpc
 
 log = logging.getLogger(__name__)
 

@@ -5,17 +5,25 @@ at least one queue (`mandatory`). A broker that is down or refuses leaves the ro
 tried again with backoff; so an event is published at least once, never lost, and consumers
 deduplicate by `event_id` (`Store.consume`). Rows are claimed with `FOR UPDATE SKIP LOCKED`, so
 two replicas of a service never publish the same row at the same time.
+
+`AMQP_URI` may list several brokers (`amqp://a//;amqp://b//`): after a failed publish the next
+one takes a fresh connection, and kombu moves on to the next address that answers. With quorum
+queues a confirm means a majority of the cluster's nodes wrote the message, so a row marked
+sent survives the loss of any one node. Each pass also refreshes the outbox gauges
+(`titles_outbox_unsent`, `titles_outbox_oldest_unsent_age_seconds`, `plumbing.metrics`).
 """
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
 import eventlet
 
 from nameko.amqp.publish import Publisher, UndeliverableMessage
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
+from plumbing import metrics
 from plumbing.db import utcnow
 from plumbing.topology import event_exchange
 
@@ -23,6 +31,7 @@ log = logging.getLogger(__name__)
 
 BATCH = 200
 MAX_BACKOFF = timedelta(seconds=60)
+OBSERVE_SECONDS = 1.0  # the gauges' query runs at most this often
 
 
 def backoff(attempts: int) -> timedelta:
@@ -38,6 +47,7 @@ class Relay:
                                    serializer="json", retry=False)
         self.stopped = False
         self._failures = 0
+        self._observed_at = 0.0
 
     def stop(self):
         self.stopped = True
@@ -54,9 +64,31 @@ class Relay:
             self._failures = 0
         except Exception as exc:  # broker or database away: rows stay unsent, try later
             self._failures += 1
+            metrics.OUTBOX_FAILURES.labels("error").inc()
             log.warning("outbox relay: %s (attempt %d); will retry", exc, self._failures)
+            self.observe()
             eventlet.sleep(min(0.5 * 2 ** self._failures, 30))
+            return total
+        self.observe()
         return total
+
+    def observe(self) -> None:
+        """Refresh the outbox gauges (at most every OBSERVE_SECONDS). Never raises."""
+        if time.monotonic() - self._observed_at < OBSERVE_SECONDS:
+            return
+        self._observed_at = time.monotonic()
+        t = self.outbox
+        try:
+            with self.engine.connect() as conn:
+                unsent, oldest = conn.execute(
+                    select(func.count(), func.min(t.c.created_at)).where(t.c.sent_at.is_(None))
+                ).one()
+        except Exception:  # the database is away: the gauges keep their last values
+            return
+        metrics.OUTBOX_UNSENT.set(unsent)
+        if oldest is not None and oldest.tzinfo is None:  # SQLite drops the zone
+            oldest = oldest.replace(tzinfo=utcnow().tzinfo)
+        metrics.OUTBOX_OLDEST_AGE.set((utcnow() - oldest).total_seconds() if oldest else 0)
 
     def _publish_batch(self) -> int:
         t = self.outbox
@@ -79,6 +111,7 @@ class Relay:
                     except UndeliverableMessage:
                         # No queue bound: the topology was not declared. Keep the row.
                         attempts = row.attempts + 1
+                        metrics.OUTBOX_FAILURES.labels("unroutable").inc()
                         log.error("outbox: %s.%s %s unroutable; retry in %s",
                                   row.source, row.event_type, row.event_id, backoff(attempts))
                         conn.execute(update(t).where(t.c.id == row.id).values(
@@ -89,4 +122,5 @@ class Relay:
                     sent += 1
                 # A broker error raised mid-batch rolls back the marks of this batch: those rows
                 # are published again later, and consumers deduplicate by event_id.
+        metrics.OUTBOX_PUBLISHED.inc(sent)
         return sent

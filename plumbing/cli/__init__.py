@@ -6,6 +6,9 @@
   titles health <service>             exit 0 when the service answers
   titles deadletters list <service>   show what failed every retry
   titles deadletters replay <service> [--event-id ID]
+  titles queues status                what state each queue of the topology is in
+  titles queues migrate [--dry-run]   move classic queues of an earlier deployment, and their
+                                      messages, onto quorum queues (services stopped)
   titles load-season <file>           validate and load a season (intake and review)
   titles load-orgs <file|dir>         organisations and committees (review) from YAML, XLSX or
                                       a directory of CSV tables (review.orgs)
@@ -22,9 +25,9 @@
   titles backup DIR [--keep N]        every database and both buckets, with a checksummed manifest
   titles restore DIR/<backup> [--only-check]   check a backup, then put it back
 
-Each module of this package (`operations`, `data`, `dev`, `clock`, `demo`, `backup`) adds its
-commands with `register`; a
-command's function gets the parsed arguments and returns the exit code.
+Each module of this package (`operations`, `broker`, `data`, `dev`, `clock`, `demo`, `backup`)
+adds its commands with `register`; a command's function gets the parsed arguments and returns the
+exit code.
 """
 from __future__ import annotations
 
@@ -33,9 +36,9 @@ import json
 import os
 import sys
 
-from plumbing.cli import backup, clock, data, demo, dev, operations
+from plumbing.cli import backup, broker, clock, data, demo, dev, operations
 
-GROUPS = (operations, data, dev, clock, demo, backup)
+GROUPS = (operations, broker, data, dev, clock, demo, backup)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,20 +1,22 @@
 """The plumbing every service uses, against real RabbitMQ and PostgreSQL (README, Reliability)."""
 from __future__ import annotations
 
+import json
 import time
 from urllib.parse import urlparse
 
 import eventlet
 import pytest
 from kombu import Connection
-from nameko.rpc import rpc
 from nameko.testing.services import entrypoint_hook
+from prometheus_client import REGISTRY
 from sqlalchemy import Column, MetaData, String, Table, create_engine, func, select
 
 from contracts import events
 from plumbing import deadletters, topology
 from plumbing.db import Database, plumbing_tables
 from plumbing.events import subscribe
+from plumbing.rpc import rpc
 from tests.support.proxy import Proxy
 
 pytestmark = pytest.mark.service
@@ -135,9 +137,15 @@ def test_failing_handler_is_dead_lettered_then_replayed(container_factory, datab
     emitter.start()
     consumer.start()
     processed = metadata.tables["processed_events"]
+    queue = {"queue": topology.consumer_queue_name(events.ATTACHMENT_UPLOADED, "documents")}
+    counted = ("titles_events_retried_total", "titles_events_dead_lettered_total")
+    before = [REGISTRY.get_sample_value(name, queue) or 0 for name in counted]
     with entrypoint_hook(emitter, "change") as change:
         change("poison-1")
     assert wait(lambda: deadletters.list_dead_letters(isolated_broker_uri, "documents"), 20)
+    # counted per queue for the operator (plumbing.metrics): two retries, one dead letter
+    assert [REGISTRY.get_sample_value(name, queue) - b
+            for name, b in zip(counted, before)] == [2, 1]
     letters = deadletters.list_dead_letters(isolated_broker_uri, "documents")
     assert len(letters) == 1
     assert letters[0]["attempts"] == 3  # the first try and two retries
@@ -183,3 +191,32 @@ def test_unknown_subscription_is_refused_at_setup(container_factory, isolated_br
 
     with pytest.raises(events.ContractError):
         container_factory(Rogue, {"AMQP_URI": isolated_broker_uri}).start()
+
+
+def test_a_message_the_consumer_never_finishes_is_dead_lettered_by_the_broker(isolated_broker_uri):
+    """A handler that dies with its process never acks nor parks its message: the quorum queue's
+    delivery limit moves it to the service's dead letters, where it is listed and replayed like
+    the ones the application parks."""
+    uri = isolated_broker_uri
+    topology.declare_all(uri)
+    queue = topology.consumer_queue_name(events.ATTACHMENT_UPLOADED, "documents")
+    payload = events.make(events.ATTACHMENT_UPLOADED, **payload_fields("crash-1"))
+    from nameko.amqp.publish import Publisher
+
+    Publisher(uri, use_confirms=True, mandatory=True, serializer="json").publish(
+        payload, exchange=topology.event_exchange("intake"), routing_key="attachment_uploaded")
+    with Connection(uri) as conn:
+        channel = conn.channel()
+        for _ in range(topology.DELIVERY_LIMIT + 1):  # each delivery, and no ack: a crash
+            message = channel.basic_get(queue, no_ack=False)
+            assert message is not None
+            channel.basic_reject(message.delivery_tag, requeue=True)
+        assert wait(lambda: channel.basic_get(queue, no_ack=True) is None, 10)
+    assert wait(lambda: deadletters.list_dead_letters(uri, "documents"), 10)
+    (letter,) = deadletters.list_dead_letters(uri, "documents")
+    assert letter["event_id"] == payload["event_id"] and letter["queue"] == queue
+    assert letter["error"] == "dead-lettered by the broker: delivery_limit"
+    assert deadletters.replay(uri, "documents") == [payload["event_id"]]
+    with Connection(uri) as conn:
+        message = conn.channel().basic_get(queue, no_ack=True)
+        assert message is not None and json.loads(message.body)["attachment_id"] == "crash-1"

@@ -94,6 +94,11 @@ def id_number(born: date | None = None, region: str = "650102") -> str:
             return number
 
 
+def issued_id_numbers() -> frozenset[str]:
+    """Every ID number `id_number` made up in this process (a log must show none of them)."""
+    return frozenset(_issued)
+
+
 def body(unit_id: str = UNIT, **header) -> dict:
     """A complete application (an in-service senior engineer, title obtained in Xinjiang) for
     `unit_id`; `header` overrides series, specialty, level, category, aid, entrusted."""

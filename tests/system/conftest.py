@@ -78,13 +78,14 @@ def running_cluster(broker_uri, make_database, s3_config, mailbox, work, sms_sta
               "MAIL_BACKEND": "smtp", "SMTP_HOST": mailbox.host, "SMTP_PORT": mailbox.port,
               "EVENT_MAX_RETRIES": 2, "EVENT_RETRY_DELAY_MS": 200, "OUTBOX_POLL_SECONDS": 0.5,
               "VERIFY_URL_BASE": f"http://127.0.0.1:{port}/verify", "LOG_LEVEL": "INFO",
-              "CORS_ALLOWED_ORIGINS": FRONTEND_ORIGIN}
+              "CORS_ALLOWED_ORIGINS": FRONTEND_ORIGIN, "LOG_FORMAT": "json"}
     # notify: SMS through the stand-in (1 s timeout, it stalls 2 s), quick retries and ticks.
     common.update({**sms_standin.config(), "SMS_TIMEOUT": 1, "SMS_RATE_LIMITS": "20/60",
                    "NOTIFY_MAX_ATTEMPTS": 3, "NOTIFY_RETRY_BASE_SECONDS": 0.5,
                    "NOTIFY_RETRY_CAP_SECONDS": 1, "NOTIFY_TICK_SECONDS": 0.3})
     common.update(overrides)
-    per = {s: {"DATABASE_URL": make_database(f"{name}{s}")} for s in SERVICES}
+    per = {s: {"DATABASE_URL": make_database(f"{name}{s}"),
+               "METRICS_ADDRESS": f"127.0.0.1:{free_port()}"} for s in SERVICES}
     cluster = Cluster(common, per, work / "logs")
     cluster.titles("topology")
     cluster.migrate()

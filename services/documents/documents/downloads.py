@@ -17,7 +17,6 @@ import base64
 import hashlib
 import json
 
-from nameko.rpc import rpc
 from sqlalchemy.exc import IntegrityError
 
 from contracts.errors import Refusal
@@ -25,7 +24,7 @@ from contracts.people import application_number
 from documents import dependencies, store
 from documents.form import claims_exemption, exemption_data, form_from_snapshot, guarantee_data
 from documents.rendering import EXEMPTION, FORM, GUARANTEE, draw, record, season_labels_of
-from plumbing.rpc import refusals_as_data
+from plumbing.rpc import refusals_as_data, rpc
 
 DRAFT_VERSION = 0  # a document rendered from a draft, before any submission froze a version
 NAMES = {FORM: "专业技术职务任职资格评审表", GUARANTEE: "专业技术资格评审材料真实性保证书（附件1）",

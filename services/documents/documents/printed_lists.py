@@ -6,13 +6,12 @@ import base64
 import hashlib
 import json
 
-from nameko.rpc import rpc
 from sqlalchemy.exc import IntegrityError
 
 from contracts.errors import Refusal
 from documents import dependencies, lists, render, store
 from documents.heavy import heavy
-from plumbing.rpc import refusals_as_data
+from plumbing.rpc import refusals_as_data, rpc
 
 RENDERERS = {lists.PUBLICITY: render.render_publicity_notice,
              lists.DELIVERY: render.render_delivery_list, lists.RESULTS: render.render_results_list}

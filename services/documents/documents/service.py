@@ -19,12 +19,13 @@ from documents.downloads import Downloads
 from documents.printed_lists import PrintedLists
 from documents.rendering import ApplicationDocuments
 from plumbing.health import HealthMixin
+from plumbing.metrics import Observed
 
 __all__ = ["DocumentsService"]
 
 
 class DocumentsService(AttachmentChecks, ApplicationDocuments, PrintedLists, Downloads,
-                       HealthMixin):
+                       HealthMixin, Observed):
     """The nameko service `documents` (run as `documents.service:DocumentsService`)."""
 
     name = "documents"

@@ -3,7 +3,6 @@ load-season`) or HTTP (`PUT /admin/seasons/{id}`); a wrong file is refused with 
 once (`contracts.season`) and nothing is stored."""
 from __future__ import annotations
 
-from nameko.rpc import rpc
 
 from contracts.errors import Refusal
 from contracts.season import load_season
@@ -11,7 +10,7 @@ from intake import dependencies, store
 from intake.http import auth
 from intake.http.problems import MAX_JSON_BYTES, endpoint, json_response
 from intake.http.server import http
-from plumbing.rpc import refusals_as_data
+from plumbing.rpc import refusals_as_data, rpc
 
 TOO_LARGE = "请求内容过大（上限 1 MB）"
 

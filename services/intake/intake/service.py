@@ -38,10 +38,11 @@ from intake.http.staff import AdminDesk, ReviewDesk
 from intake.projection import Projection
 from intake.submissions import Submissions
 from plumbing.health import HealthMixin
+from plumbing.metrics import Observed
 
 
 class IntakeService(Applications, Submissions, Attachments, Downloads, Projection, Seasons,
                     Forms, ReviewDesk, AdminDesk, PrintedLists, Notifications, Public,
-                    PublicResults, HealthMixin):
+                    PublicResults, HealthMixin, Observed):
     """The nameko service `intake` (run as `intake.service:IntakeService`)."""
     name = "intake"

@@ -30,7 +30,7 @@ from urllib.parse import quote
 
 import requests
 
-from .masking import mask_email, mask_phone, mask_text
+from plumbing.masking import mask_email, mask_phone, mask_text
 from .templates import Message
 
 log = logging.getLogger(__name__)

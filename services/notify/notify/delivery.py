@@ -31,25 +31,25 @@ import logging
 import random
 from datetime import datetime, timedelta
 
-from kombu import Connection, Exchange, Producer, Queue
+from kombu import Producer
 from nameko.extensions import DependencyProvider
 
 from contracts.errors import Refusal
 from notify import channels, policy, store
 from notify.channels import DeliveryFailure, PermanentFailure, TransientFailure
 from notify.lifecycle import SENDS, UNDELIVERED, Status, after_failure_event
-from notify.masking import mask_text
+from plumbing.masking import mask_text
 from notify.templates import render
-from plumbing import topology
+from plumbing import metrics, topology
 from plumbing.clock import Clock
 from plumbing.db import Database, Store
 from plumbing.events import ATTEMPT_HEADER
 
 log = logging.getLogger(__name__)
 
-# Where a replayed dead letter of a send goes (`titles deadletters replay notify`).
-RESEND_QUEUE = Queue("notify.resend", exchange=Exchange(""), routing_key="notify.resend",
-                     durable=True, auto_delete=False)
+# Where a replayed dead letter of a send goes (`titles deadletters replay notify`): a quorum
+# queue of the topology, like the dead letters.
+RESEND_QUEUE = topology.resend_queue()
 LETTER_KIND = "notify.send"
 _rng = random.SystemRandom()
 
@@ -118,6 +118,7 @@ class Delivery:
             answer, code = failure.detail, failure.code
         log.info("send %s (%s) via %s to %s: %s %s", send.id, send.template, send.channel,
                  masked, outcome, code)
+        metrics.NOTIFICATIONS.labels(send.channel, outcome).inc()
         with self.db.transaction() as tx:
             store.insert_attempt(tx.session, send, now, masked, outcome, code,
                                  mask_text(str(answer or ""))[:2000])
@@ -176,6 +177,7 @@ class Delivery:
     def dead_letter(self, send, now: datetime) -> None:
         """A letter in `notify.dead-letters` (the queue `titles deadletters` reads): its
         `event_id` is the send's id, replaying it puts it on `notify.resend`."""
+        metrics.NOTIFICATIONS_UNDELIVERED.labels(send.channel).inc()
         body = {"event_id": send.id, "kind": LETTER_KIND, "send_id": send.id,
                 "source_event_id": send.event_id, "application_id": send.application_id,
                 "template": send.template, "channel": send.channel,
@@ -184,10 +186,9 @@ class Delivery:
                    "x-error": mask_text(send.last_error or "")[:2000],
                    "x-failed-at": now.isoformat()}
         try:
-            with Connection(self.config["AMQP_URI"],
-                            transport_options={"confirm_publish": True}) as conn:
+            with topology.connect(self.config["AMQP_URI"],
+                                  transport_options={"confirm_publish": True}) as conn:
                 channel = conn.channel()
-                RESEND_QUEUE(channel).declare()
                 letters = topology.dead_letter_queue(self.service)(channel)
                 letters.declare()
                 Producer(channel).publish(json.dumps(body), exchange="",

@@ -5,13 +5,12 @@ from __future__ import annotations
 import logging
 
 from nameko.messaging import consume
-from nameko.rpc import rpc
 
 from contracts.errors import Refusal
 from notify import dependencies, store
 from notify.delivery import LETTER_KIND, RESEND_QUEUE
 from notify.lifecycle import SENDS
-from plumbing.rpc import refusals_as_data
+from plumbing.rpc import refusals_as_data, rpc
 
 log = logging.getLogger(__name__)
 

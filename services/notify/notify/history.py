@@ -2,9 +2,8 @@
 intake's `GET /applications/{id}/notifications`)."""
 from __future__ import annotations
 
-from nameko.rpc import rpc
-
 from notify import dependencies, store
+from plumbing.rpc import rpc
 
 
 class SendHistory:

@@ -20,12 +20,13 @@ from notify.schedule import Schedule
 from notify.store import UnknownApplication
 from notify.template_admin import TemplateAdmin
 from plumbing.health import HealthMixin
+from plumbing.metrics import Observed
 
 __all__ = ["NotifyService", "UnknownApplication"]
 
 
 class NotifyService(EventNotices, Schedule, OperatorDesk, SendHistory, TemplateAdmin,
-                    HealthMixin):
+                    HealthMixin, Observed):
     """The nameko service `notify` (run as `notify.service:NotifyService`)."""
 
     name = "notify"

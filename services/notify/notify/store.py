@@ -14,7 +14,7 @@ from sqlalchemy import and_, or_, select, update
 
 from notify import messages, models as m, policy
 from notify.lifecycle import REQUESTS, SENDS, UNDELIVERED, Application, Request, Status
-from notify.masking import mask_email, mask_phone
+from plumbing.masking import mask_email, mask_phone
 from notify.templates import CHANNELS, Template
 from plumbing.db import insert_ignoring_duplicates
 

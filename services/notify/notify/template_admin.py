@@ -2,12 +2,11 @@
 variables its event provides (defaults: notify/templates/*.yml)."""
 from __future__ import annotations
 
-from nameko.rpc import rpc
 
 from contracts.errors import Refusal
 from notify import dependencies, store
 from notify.templates import Template, check_template
-from plumbing.rpc import refusals_as_data
+from plumbing.rpc import refusals_as_data, rpc
 
 
 class TemplateAdmin:

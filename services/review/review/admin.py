@@ -12,12 +12,10 @@ from datetime import date
 
 import yaml
 
-from nameko.rpc import rpc
-
 from contracts import events
 from contracts.errors import Problem, Refusal
 from contracts.season import load_season
-from plumbing.rpc import refusals_as_data
+from plumbing.rpc import refusals_as_data, rpc
 from review import dependencies
 from review import orgs as org_files
 from review.rules import audit as audit_rules

@@ -8,11 +8,10 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from nameko.rpc import rpc
 
 from contracts import events
 from contracts.errors import Problem, Refusal
-from plumbing.rpc import refusals_as_data
+from plumbing.rpc import refusals_as_data, rpc
 from review import dependencies
 from review.lifecycle import Change, move
 from review.route import at_step, close_task

@@ -4,12 +4,11 @@ once (退回, R-4.4, N-8.5); a return at the unit step ends the publicity still 
 """
 from __future__ import annotations
 
-from nameko.rpc import rpc
 
 from contracts import events
 from contracts.errors import Problem
 from contracts.rules import submissions_left
-from plumbing.rpc import refusals_as_data
+from plumbing.rpc import refusals_as_data, rpc
 from review import dependencies
 from review.lifecycle import Change, move
 from review.route import advance, at_step, close_task

@@ -7,11 +7,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from nameko.rpc import rpc
 
 from contracts import events
 from contracts.errors import Problem, Refusal
-from plumbing.rpc import refusals_as_data
+from plumbing.rpc import refusals_as_data, rpc
 from review import dependencies
 from review import orgs as org_files
 from review.lifecycle import Status

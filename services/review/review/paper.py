@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import uuid
 
-from nameko.rpc import rpc
 
 from contracts.errors import Problem, Refusal
-from plumbing.rpc import refusals_as_data
+from plumbing.rpc import refusals_as_data, rpc
 from review import dependencies
 from review.lifecycle import Status
 from review.route import committee_application, secretary_committee

@@ -3,10 +3,9 @@ application, and review's view of one application.
 """
 from __future__ import annotations
 
-from nameko.rpc import rpc
 
 from contracts.errors import Refusal
-from plumbing.rpc import refusals_as_data
+from plumbing.rpc import refusals_as_data, rpc
 from review import dependencies
 from review.route import not_found
 from review.store.applications import app_view, task_rows

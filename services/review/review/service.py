@@ -23,6 +23,7 @@ The service is composed of one class per area, each in its own module:
 from __future__ import annotations
 
 from plumbing.health import HealthMixin
+from plumbing.metrics import Observed
 from review.admin import Administration
 from review.formal import FormalReview
 from review.intake_events import IntakeEvents
@@ -36,7 +37,7 @@ from review.unit_step import UnitStep
 
 
 class ReviewService(IntakeEvents, UnitStep, Levels, FormalReview, Sweep, Meetings, Results,
-                    PaperMaterials, Reads, Administration, HealthMixin):
+                    PaperMaterials, Reads, Administration, HealthMixin, Observed):
     """The nameko service `review` (run as `review.service:ReviewService`)."""
 
     name = "review"

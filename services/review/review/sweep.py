@@ -10,6 +10,7 @@ from datetime import timedelta
 from nameko.timer import timer
 
 from contracts import events
+from plumbing import metrics
 from review import dependencies
 from review.lifecycle import Change, Status, move_unread
 from review.rules import publicity as publicity_rules
@@ -49,6 +50,8 @@ class Sweep:
                 tx.emit(events.APPLICATION_ABANDONED, application_id=request.application_id,
                         season=request.season, request_id=request.id,
                         deadline=request.deadline.isoformat())
+        metrics.SWEEP_RUNS.inc()
+        metrics.SWEEP_ABANDONED.inc(len(claimed))
         self._paper_due(now)
 
     def _paper_due(self, now):

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import uuid
 
-from nameko.rpc import rpc
 
 from contracts import events
 from contracts.errors import Refusal
-from plumbing.rpc import refusals_as_data
+from plumbing.rpc import refusals_as_data, rpc
 from review import dependencies
 from review.route import advance, at_step
 from review.rules import publicity as publicity_rules

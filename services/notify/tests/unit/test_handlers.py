@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 from nameko.testing.services import worker_factory
+from prometheus_client import REGISTRY
 from sqlalchemy import select
 
 from contracts import events
@@ -55,11 +56,14 @@ def sends(service):
 
 
 def test_a_submission_is_told_once_even_when_redelivered(notify):
+    sent = {"channel": "email", "outcome": "sent"}
+    before = REGISTRY.get_sample_value("titles_notifications_total", sent) or 0
     payload = submitted()
     notify.on_application_submitted(payload)
     notify.on_application_submitted(dict(payload))  # the same event id again
     (send,) = sends(notify)
     assert (send.template, send.status, send.attempts) == ("received", "sent", 1)
+    assert REGISTRY.get_sample_value("titles_notifications_total", sent) == before + 1
     assert notify.delivery.senders["email"].sent == [
         ("a@example.org", "received", send.provider_key)]
 

@@ -3,6 +3,8 @@
 closes (R-2.2)."""
 from datetime import datetime, timedelta, timezone
 
+from prometheus_client import REGISTRY
+
 from services.review.tests.unit.support import (SEC, UNIT, outbox, refused, submission, submit,
                                                 to_committee)
 
@@ -20,10 +22,15 @@ def test_sweep_abandons_once_after_48_hours_and_not_before(service, clock):
     service.sweep()
     assert service.application(SEC, "a-1")["status"] == "supplement_requested"
     clock.now = asked + timedelta(hours=48, minutes=1)
+    runs = REGISTRY.get_sample_value
+    counted = ("titles_sweep_runs_total", "titles_sweep_abandoned_total")
+    before = [runs(name) for name in counted]
     service.sweep()
     service.sweep()
     abandoned = [p for t, p in outbox(service) if t == "application_abandoned"]
     assert len(abandoned) == 1 and abandoned[0]["request_id"] == req["id"]
+    # what an operator sees (plumbing.metrics): two runs, one abandonment
+    assert [runs(name) - b for name, b in zip(counted, before)] == [2, 1]
     assert service.application(SEC, "a-1")["status"] == "abandoned"
     assert refused(service.accept(SEC, "a-1"))["code"] == "APPLICATION_CLOSED"
 

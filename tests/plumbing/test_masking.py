@@ -1,10 +1,10 @@
-"""Masking of personal data in logs and attempt records (notify.masking)."""
+"""Masking of personal data in logs and attempt records (plumbing.masking)."""
 import logging
 
 import pytest
 
 from contracts.people import mask_name
-from notify.masking import MaskingFilter, mask_email, mask_phone, mask_text
+from plumbing.masking import MaskingFilter, mask_email, mask_phone, mask_text
 
 
 @pytest.mark.parametrize("raw, masked", [
