@@ -6,6 +6,8 @@ test_checks_can_fail.py shows failing on broken examples.
 """
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 from tests.deploy.image_checks import (dockerignore_patterns, dockerignore_problems,
@@ -36,6 +38,14 @@ def test_dockerignore_keeps_what_the_image_needs_and_drops_secrets():
 @pytest.mark.parametrize("path", needed_in_image())
 def test_files_the_image_copies_exist(path):
     assert (ROOT / path).exists(), f"the Dockerfile copies {path}, which is not in the repository"
+
+
+@pytest.mark.parametrize("path", needed_in_image())
+def test_files_the_image_copies_are_committed_not_ignored(path):
+    # A file that exists here but that .gitignore hides is missing from every clean clone: CI
+    # once failed on deploy/build/with-ca.sh, ignored by a bare `build/` pattern.
+    ignored = subprocess.run(["git", "check-ignore", "--no-index", "-q", path], cwd=ROOT)
+    assert ignored.returncode == 1, f"{path} is needed by the image but .gitignore ignores it"
 
 
 def test_dockerignore_pattern_matching_follows_docker():
