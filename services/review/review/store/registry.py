@@ -129,7 +129,19 @@ def insert_sanction(session, **values) -> None:
 
 
 def sanction_rows(session) -> list[dict]:
-    """D-4: the sanctions list, flat."""
+    """D-4: the sanctions list, flat: each bar from its first to its last day, both included."""
     return [{"id": x.id, "subject": x.subject, "subject_id": x.subject_id,
-             "starts_on": x.imposed_on.isoformat(), "until": x.until.isoformat(),
+             "series": x.series or "", "level": x.level or "",
+             "starts_on": x.imposed_on.isoformat(), "last_barred_on": x.last_barred_on.isoformat(),
              "reason": x.reason} for x in session.execute(select(m.sanctions))]
+
+
+def catalogue(session) -> dict[str, list[str]]:
+    """R-1.1, R-1.5: every series of the loaded seasons with its levels (a sanction's scope is
+    named from it); empty when no season is loaded."""
+    out: dict[str, list[str]] = {}
+    for row in session.execute(select(m.seasons.c.document)).all():
+        for series in load_season(row.document).series:
+            levels = out.setdefault(series.id, [])
+            levels += [lv.id for lv in series.levels if lv.id not in levels]
+    return out
