@@ -117,3 +117,14 @@ def test_every_review_method_in_the_rpc_contract_is_served_with_its_arguments():
             params = [p for p in inspect.signature(inspect.unwrap(served)).parameters
                       if p != "self"]
             assert tuple(params[:len(method.args)]) == method.args, method.name
+
+
+def test_one_clock_a_return_is_dated_by_the_service_clock_not_the_machine(service, clock):
+    """Issue #18 (one clock): intake shows `returned_at` from the return's `occurred_at`; it is
+    the service's controlled clock (2019 here), never the machine's time."""
+    submit(service)
+    clock.now = START + timedelta(days=1)
+    service.return_application(UNIT_R, "a-1", [{"message": "补充业绩证明"}])
+    sent = [p for t, p in outbox(service) if t == "application_returned"]
+    assert [p["occurred_at"] for p in sent] == [clock.now.isoformat()]
+    assert all(p["occurred_at"].startswith("2019-") for _, p in outbox(service))
