@@ -32,6 +32,8 @@ class Settings:
     recommendation_text: str = publicity_rules.RECOMMENDATION_TEXT
     paper_window: Any = None
     sanction_years: dict = field(default_factory=lambda: dict(sanction_rules.BAR_YEARS))
+    review_window: Any = None  # R-2.1: the unit's and departments' review (None: no season)
+    committee_window: Any = None  # the committee's formal review, when the season limits it
 
     @classmethod
     def of(cls, season) -> "Settings":
@@ -40,7 +42,9 @@ class Settings:
                    paper_rules.DeliveryWindow(season.paper_delivery_window.start,
                                               season.paper_delivery_window.end),
                    {sanction_rules.Subject.UNIT: season.sanction_years_unit,
-                    sanction_rules.Subject.PERSON: season.sanction_years_person})
+                    sanction_rules.Subject.PERSON: season.sanction_years_person},
+                   season.review_window or season.application_window,
+                   season.committee_review_window)
 
 
 def settings(session, season_id: str | None, require: bool = False) -> Settings:
