@@ -10,7 +10,12 @@ open over the National Day holidays before it, nor any unit or department act af
 """
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
+import yaml
+
+from plumbing.config import ROOT
 
 from tests.support.clock import set_clock
 from tests.support.review_api import (COMMITTEE, MACHINERY, OPINION, TEXTILE, actions_for, admin,
@@ -148,8 +153,24 @@ def test_publicity_ends_after_its_last_working_day_with_objections_and_the_exact
         "recommended", OPINION, "dept-urumqi")
 
 
-def test_unknown_calendar_year_is_refused_loudly(loaded):
-    """R-2.3: a year neither the calendar package nor the override table knows is refused."""
+@pytest.fixture
+def review_open_until_2099(loaded, tmp_path):
+    """The 2019 season with its review window (R-2.1, season data) stretched to 2099, for the
+    length of one test; the season as the notice fixed it is loaded back afterwards."""
+    raw = yaml.safe_load((ROOT / "seasons" / "2019.yaml").read_text("utf-8"))
+    raw["windows"]["review"] = {"start": date(2019, 10, 10), "end": date(2099, 12, 31)}
+    stretched = tmp_path / "2019.yaml"
+    stretched.write_text(yaml.safe_dump(raw, allow_unicode=True), "utf-8")
+    loaded.titles("load-season", str(stretched))
+    try:
+        yield
+    finally:
+        loaded.titles("load-season", str(ROOT / "seasons" / "2019.yaml"))
+
+
+def test_unknown_calendar_year_is_refused_loudly(loaded, review_open_until_2099):
+    """R-2.3: a year neither the calendar package nor the override table knows is refused (in
+    a season whose review window reaches that year: R-2.1 would refuse first)."""
     api = loaded.api
     app_id, _ = submitted(loaded, MACHINERY, "rv-calendar-2099")
     set_clock(loaded, local(2099, 3, 2, 10))
