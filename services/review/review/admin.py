@@ -189,7 +189,8 @@ class Administration:
             insert_sanction(
                 tx.session, id=sanction_id, subject=subject.value, subject_id=sid,
                 application_id=app.id if app else None, imposed_on=start, last_barred_on=last,
-                series=sanction.series, level=sanction.level, person_key=person_key,
+                series=sanction.series, level=sanction.level,
+                person_key=None if is_unit else person_key,
                 reason=reason, imposed_by=reviewer_of(principal))
             append_audit(tx, now, principal, "sanction_imposed", sid, kind=subject.value,
                          sanction_id=sanction_id, starts_on=start.isoformat(),

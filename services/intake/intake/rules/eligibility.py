@@ -138,6 +138,19 @@ def creation_problems(application: dict, season: Season, *, person_id: str, unit
     problems = validate_header(application, season)
     problems += catalogue_problems(application, season)
     problems += category_problems(application, season)
+    problems += bar_problems(application, season, person_id=person_id, unit_id=unit_id,
+                             active_bars=active_bars)
+    if active_applications > 0:
+        problems.append(Problem("APPLICATION_EXISTS", "本年度已有一份进行中的申报，不能重复申报"))
+    return problems
+
+
+def bar_problems(application: dict, season: Season, *, person_id: str, unit_id: str,
+                 active_bars: Sequence[Bar]) -> list[Problem]:
+    """R-1.5: the bars in force against the person (for the title applied for: 相应职称) or
+    their unit; judged when a draft is opened and again when its title, ID number or unit
+    changes, so that a draft opened for another level cannot be turned into the barred one."""
+    problems = []
     for bar in active_bars:
         period = bar_period_zh(bar.starts_on or bar.last_barred_on, bar.last_barred_on)
         if bar.subject == "person" and bar.subject_id == person_id \
@@ -146,8 +159,6 @@ def creation_problems(application: dict, season: Season, *, person_id: str, unit
                                     f"因弄虚作假受到处理，{_title_zh(bar, season)}{period}"))
         elif bar.subject == "unit" and bar.subject_id == unit_id:
             problems.append(Problem("UNIT_BARRED", f"所在单位被取消参评资格，{period}"))
-    if active_applications > 0:
-        problems.append(Problem("APPLICATION_EXISTS", "本年度已有一份进行中的申报，不能重复申报"))
     return problems
 
 

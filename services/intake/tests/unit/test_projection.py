@@ -115,3 +115,21 @@ def test_a_sanction_event_sent_before_the_contract_named_the_last_day_is_read_ri
     with service.db.session() as s:
         bar = s.execute(select(m.bars)).one()
     assert str(bar.last_barred_on) == "2022-10-14"
+
+
+def test_a_draft_opened_for_another_level_cannot_be_turned_into_the_barred_title(service):
+    """R-1.5 相应职称: the person is barred from senior_engineer only; a draft for engineer opens,
+    and changing its level to the barred one is refused (PERSON_BARRED), nothing saved."""
+    body = apps.body(UNIT)  # engineering, senior_engineer
+    first = create(service, body, sub="p-scope")
+    service.on_sanction_imposed(events.make(
+        events.SANCTION_IMPOSED, sanction_id="s-scope", subject="person",
+        application_id=first["id"], applicant_id="p-scope", unit_id=UNIT, person_key=None,
+        series="engineering", level="senior_engineer", starts_on="2019-10-15",
+        last_barred_on="2024-10-14", reason="弄虚作假"))
+    call(service, "withdraw", "POST", "/x", token("p-scope"), None, first["id"])
+    other = create(service, {**body, "level": "engineer"}, sub="p-scope-2")
+    status, problem = call(service, "patch_application", "PATCH", "/x", token("p-scope-2"),
+                           {"level": "senior_engineer"}, other["id"])
+    assert (status, [p["code"] for p in problem["problems"]]) == (422, ["PERSON_BARRED"])
+    assert get(service, other["id"], "p-scope-2")["level"] == "engineer"
