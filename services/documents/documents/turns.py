@@ -42,23 +42,29 @@ class LosslessTurner:
         """The JPEG turned upright for EXIF `orientation` (2–8), every marker kept (the caller
         strips metadata); None where the turn cannot be perfect or libjpeg-turbo warns (a
         damaged stream: let the caller's full decode judge it)."""
+        try:
+            return self.transform(data, TURN_OPS[orientation], _tj.TJXOPT_PERFECT) or None
+        except (OSError, UserWarning):
+            return None
+
+    def transform(self, data: bytes, op: int, options: int) -> bytes:
+        """libjpeg-turbo's `tjTransform` of `data` (op and options as in turbojpeg.h); a
+        libjpeg warning raises UserWarning, an error OSError. With TJXOPT_NOOUTPUT it only
+        entropy-decodes the stream into DCT coefficients (bench/checks.py times that)."""
         lib = self._lib
         handle = lib._TurboJPEG__init_transform()
         if not handle:
-            return None
+            raise OSError("tjInitTransform failed")
         try:
             src = np.frombuffer(data, dtype=np.uint8)
-            transform = _tj.TransformStruct(_tj.CroppingRegion(0, 0, 0, 0),
-                                            TURN_OPS[orientation], _tj.TJXOPT_PERFECT)
+            spec = _tj.TransformStruct(_tj.CroppingRegion(0, 0, 0, 0), op, options)
             with warnings.catch_warnings():
                 warnings.simplefilter("error")  # a libjpeg warning (corrupt data) is a refusal
                 out = lib._TurboJPEG__do_transform(handle, lib._TurboJPEG__getaddr(src), src.size,
-                                                   1, byref(transform))
-        except (OSError, UserWarning):
-            return None
+                                                   1, byref(spec))
         finally:
             lib._TurboJPEG__destroy(handle)
-        return out[0] or None
+        return out[0]
 
 
 def _load() -> LosslessTurner | None:
