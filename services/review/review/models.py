@@ -17,6 +17,7 @@ organisations = Table(
     Column("parent_id", String(80)),
     Column("reviewers", JSON, nullable=False, default=list),  # contacts: person_id, name, email…
     Column("outside_region", Boolean, nullable=False, default=False),
+    Column("contact", JSON),  # person, phone, address of the unit's HR office (D-4)
 )
 
 committees = Table(  # 评审委员会, R-1.2; members are experts (N-8.1)
@@ -27,8 +28,8 @@ committees = Table(  # 评审委员会, R-1.2; members are experts (N-8.1)
     Column("specialties", JSON, nullable=False),
     Column("levels", JSON, nullable=False),
     Column("conditions_document", String(80), nullable=False),
-    Column("scope", String(20), nullable=False),
-    Column("members", JSON, nullable=False),  # [{id, name, unit_id}]
+    Column("scope", String(20), nullable=False),  # what it covers (N-8.1), not the label
+    Column("members", JSON, nullable=False),  # [{id, name, unit_id, term_start, term_end}]
 )
 
 seasons = Table(  # the season file as intake got it (R-2.2 window, R-4.4 cap, R-4.5 hours…)
