@@ -48,8 +48,10 @@ APPLICATION_SUBMITTED = EventType(
     "R-4.4 counts `submission_no`) or `supplement` (the answer to a 48 h request, R-4.5; not "
     "counted). `unit_id` is the unit that reviews first: the dispatching unit for aid staff "
     "(R-3.5), the entrusting department for entrusted staff. `applicant` is the contact "
-    "(person_id, name, email, phone, channel) notify keeps. Review routes it, documents "
-    "renders its 评审表.")
+    "(person_id, name, email, phone, channel) notify keeps. Also `submitted_at` (intake sends it; "
+    "absent from older payloads): the instant of the submission on intake's clock (ISO 8601), "
+    "the 评审表's 填表时间. Review routes it, "
+    "documents renders its 评审表.")
 
 APPLICATION_WITHDRAWN = EventType(
     "intake", "application_withdrawn", ("review", "notify"),
@@ -143,10 +145,18 @@ PAPER_DELIVERY_DUE = EventType(
     "A unit's HR office has applicants whose paper materials are not delivered and the window "
     "(R-2.2) closes at `closes_at`; `contacts` are its reviewers.")
 
+ORGANISATIONS_LOADED = EventType(
+    "review", "organisations_loaded", ("documents",),
+    ("organisations",),
+    "An administrator loaded the organisation file (`titles load-orgs`): every organisation as "
+    "{id, name, kind, contact}, `contact` the unit's HR office {person, phone, address} as far "
+    "as the file gives it (maybe {}). documents prints a unit's name on the 评审表 (D-1) and "
+    "its contact on the unit's publicity notice (D-4). The list replaces the previous one.")
+
 ALL = (ATTACHMENT_UPLOADED, APPLICATION_SUBMITTED, APPLICATION_WITHDRAWN, ATTACHMENT_CHECKED,
        DOCUMENT_RENDERED, TASK_OPENED, STEP_DECIDED, PUBLICITY_OPENED, PUBLICITY_CLOSED,
        APPLICATION_RETURNED, SUPPLEMENT_REQUESTED, APPLICATION_ABANDONED, RESULT_PUBLISHED,
-       SANCTION_IMPOSED, PAPER_DELIVERY_DUE)
+       SANCTION_IMPOSED, PAPER_DELIVERY_DUE, ORGANISATIONS_LOADED)
 BY_KEY = {e.key: e for e in ALL}
 
 

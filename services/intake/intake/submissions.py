@@ -57,7 +57,8 @@ class Submissions:
                 version=version, submission_no=submission_no, kind=kind,
                 applicant_id=app.applicant_id, unit_id=app.unit_id, category=app.category,
                 series=app.series, level=app.level, specialty=app.specialty or None,
-                applicant=records.contact(app), snapshot=snapshot)
+                applicant=records.contact(app), snapshot=snapshot,
+                submitted_at=now.isoformat())
         return version
 
     @http("POST", "/applications/<string:application_id>/submit")
