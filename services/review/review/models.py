@@ -105,14 +105,18 @@ objections = Table(  # 异议
     Column("resolution", Text),
 )
 
-supplement_requests = Table(  # 补充材料, R-4.5
+supplement_requests = Table(  # the committee's requests with 48 hours, R-4.5
     "supplement_requests", metadata,
     Column("id", String(36), primary_key=True),
     Column("application_id", String(36), nullable=False, index=True),
     Column("season", String(20), nullable=False),
+    Column("kind", String(20), nullable=False, server_default="supplement"),  # | changes
     Column("items", JSON, nullable=False),
     Column("requested_at", UtcDateTime(), nullable=False),
-    Column("deadline", UtcDateTime(), nullable=False, index=True),
+    Column("hours", Integer, nullable=False, server_default="48"),  # the season's, at the ask
+    Column("told_at", UtcDateTime()),  # when the 48 hours started; null: not yet
+    Column("told_by", String(20)),  # delivered | fallback (rules.supplements.clock_start)
+    Column("deadline", UtcDateTime(), index=True),  # told_at + hours; null until told
     Column("status", String(20), nullable=False),  # open | answered | abandoned | withdrawn
     Column("answered_at", UtcDateTime()),
     Column("reviewer", JSON, nullable=False),
