@@ -68,7 +68,7 @@ class Sweep:
             for request in untold_since(tx.session, now - supplement_rules.TOLD_FALLBACK):
                 start = supplement_rules.clock_start(request.requested_at, now)
                 if start is not None:
-                    start_deadline(tx, request.id, start)
+                    start_deadline(tx, request.id, start, now)
 
     def _paper_due(self, now):
         """R-2.2: once per unit and season, PAPER_DELIVERY_DUE for units with undelivered

@@ -19,15 +19,17 @@ from review.store.supplements import request_by_id, set_deadline, start_clock
 log = logging.getLogger(__name__)
 
 
-def start_deadline(tx, request_id: str, start: rules.ClockStart) -> datetime | None:
+def start_deadline(tx, request_id: str, start: rules.ClockStart,
+                   now: datetime) -> datetime | None:
     """Start the request's 48 hours at `start` if it is open and not told yet; the deadline,
-    or None when nothing changed (told already, answered, withdrawn, abandoned)."""
+    or None when nothing changed (told already, answered, withdrawn, abandoned). The audit
+    entry is stamped `now` (the chain's order), with the start in its detail."""
     row = start_clock(tx.session, request_id, start.at, start.by)
     if row is None:
         return None
     deadline = rules.supplement_deadline(start.at, timedelta(hours=row.hours))
     set_deadline(tx.session, request_id, deadline)
-    append_audit(tx, start.at, {"sub": "system", "role": "system"}, "deadline_started",
+    append_audit(tx, now, {"sub": "system", "role": "system"}, "deadline_started",
                  row.application_id, request_id=request_id, kind=row.kind,
                  told_at=start.at.isoformat(), started_by=start.by,
                  deadline=deadline.isoformat())
@@ -53,6 +55,6 @@ class Told:
         if request is None:
             log.warning("delivery reported for unknown request %s", request_id)
             return
-        delivered_at = datetime.fromisoformat(payload["delivered_at"])
-        start = rules.clock_start(request.requested_at, self.clock(), delivered_at)
-        start_deadline(tx, request_id, start)
+        now, delivered_at = self.clock(), datetime.fromisoformat(payload["delivered_at"])
+        start_deadline(tx, request_id, rules.clock_start(request.requested_at, now, delivered_at),
+                       now)

@@ -68,6 +68,10 @@ def test_r4_5_fallback_nobody_reached_the_clock_starts_at_the_ask_plus_24_hours(
     assert (view["told_by"], instant(view["told_at"])) == ("fallback", asked + 24 * H)
     assert instant(view["deadline"]) == asked + 72 * H
     assert [p["started_by"] for p in started(service)] == ["fallback"]
+    entries = [e["entry"] for e in service.audit_log()
+               if e["entry"]["action"] == "deadline_started"]
+    assert [e["detail"]["started_by"] for e in entries] == ["fallback"]  # audited once
+    assert service.verify_audit()["problems"] == []
     tell(service, req["id"], asked + 25 * H)  # a delivery reported after it: nothing changes
     assert instant(request_of(service)["deadline"]) == asked + 72 * H
     clock.now = asked + 72 * H + timedelta(minutes=1)
