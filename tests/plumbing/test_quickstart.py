@@ -167,3 +167,20 @@ def test_the_demo_reads_mail_and_sms_back_from_the_log_backends(tmp_path):
     assert list(sent_messages(log)) == [
         ("sms", "138****3170", "张三您好，已收到4AC46AFA。"),
         ("email", "h***@example.org", "[申报 4AC46AFA] 石磊：\n\n请登录平台审核。")]
+
+
+def test_the_demo_committees_are_in_term_today_so_a_demo_meeting_can_be_held(tmp_path,
+                                                                             monkeypatch):
+    """N-8.1: experts' terms are checked at a meeting's date; the sample file's terms (2018–2020)
+    would refuse today's demo meeting, so the demo loads them shifted around today."""
+    from datetime import date
+
+    from plumbing import quickstart
+    from review import orgs
+
+    monkeypatch.setattr(quickstart, "VAR", tmp_path)
+    today = date.today()
+    registry, problems = orgs.load(quickstart.demo_organisations(today))
+    assert problems == []
+    assert all(e.term_start <= today <= e.term_end
+               for c in registry.committees for e in c.members)

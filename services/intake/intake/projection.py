@@ -110,6 +110,9 @@ class Projection:
         ret = {k: payload[k] for k in ("step", "problems", "submissions_used",
                                        "submissions_left", "reviewer")}
         ret["returned_at"] = payload["occurred_at"]
+        # R-4.5: a committee's return is a request for changes; its deadline comes with
+        # deadline_started (48 hours from being told)
+        ret["request_id"], ret["deadline"] = payload.get("request_id"), None
         self._record(tx, payload["application_id"], records.actor(payload["reviewer"]),
                      "returned", ret, event="application_returned", last_return=ret)
 
@@ -120,6 +123,24 @@ class Projection:
         self._record(tx, payload["application_id"], records.actor(payload["reviewer"]),
                      "supplement_requested", request, event="supplement_requested",
                      supplement=request)
+
+    @handles(events.DEADLINE_STARTED)
+    def on_deadline_started(self, tx, payload):
+        """R-4.5: the 48 hours of the committee's request started (the applicant was told):
+        the deadline an answer (a supplement, or the resubmission after a committee return) is
+        refused after."""
+        app = store.application(tx.session, payload["application_id"])
+        if app is None:
+            return
+        key = "supplement" if payload["kind"] == "supplement" else "last_return"
+        held = getattr(app, key) or {}
+        values = {}
+        if held.get("request_id") == payload["request_id"]:
+            values[key] = {**held, "deadline": payload["deadline"],
+                           "told_at": payload["told_at"], "started_by": payload["started_by"]}
+        self._record(tx, payload["application_id"], "review", "deadline_started",
+                     {k: payload[k] for k in ("request_id", "kind", "told_at", "started_by",
+                                              "deadline")}, **values)
 
     @handles(events.APPLICATION_ABANDONED)
     def on_application_abandoned(self, tx, payload):

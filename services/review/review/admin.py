@@ -67,6 +67,9 @@ class Administration:
                          "organisations_loaded", filename,
                          organisations=len(registry.organisations),
                          committees=len(registry.committees))
+            tx.emit(events.ORGANISATIONS_LOADED, organisations=[
+                {"id": o.id, "name": o.name, "kind": o.kind, "contact": dict(o.contact)}
+                for o in registry.organisations])
         return {"organisations": len(registry.organisations),
                 "committees": len(registry.committees)}
 

@@ -93,25 +93,41 @@ def replace_registry(session, registry: org_files.Registry) -> None:
     for org in registry.organisations:
         session.execute(m.organisations.insert().values(
             id=org.id, name=org.name, kind=org.kind, parent_id=org.parent_id,
-            outside_region=org.outside_region,
+            outside_region=org.outside_region, contact=dict(org.contact) or None,
             reviewers=[{**vars(c), "channel": "email"} for c in org.reviewers]))
     for c in registry.committees:
         session.execute(m.committees.insert().values(
             id=c.id, name=c.name, series=c.series, specialties=list(c.specialties),
             levels=list(c.levels), conditions_document=c.conditions_document,
-            scope=c.scope, members=[vars(e) for e in c.members]))
+            scope=c.covers.value, members=[expert_row(e) for e in c.members]))
+
+
+def expert_row(e: org_files.Expert) -> dict:
+    """A member as the committees table keeps it (JSON: dates as ISO strings)."""
+    return {"id": e.id, "name": e.name, "unit_id": e.unit_id,
+            "term_start": e.term_start.isoformat() if e.term_start else None,
+            "term_end": e.term_end.isoformat() if e.term_end else None}
+
+
+def expert_of(row: dict) -> org_files.Expert:
+    """N-8.1: a member read back, with its term (None when the row predates terms)."""
+    def day(v):
+        return date.fromisoformat(v) if v else None
+    return org_files.Expert(row["id"], row["name"], row.get("unit_id"),
+                            day(row.get("term_start")), day(row.get("term_end")))
 
 
 def load_registry(session) -> org_files.Registry:
     registry = org_files.Registry()
     for o in session.execute(select(m.organisations)).all():
         registry.organisations.append(org_files.Organisation(
-            o.id, o.name, o.kind, o.parent_id, (), bool(o.outside_region)))
+            o.id, o.name, o.kind, o.parent_id, (), bool(o.outside_region),
+            dict(o.contact or {})))
     for c in session.execute(select(m.committees)).all():
         registry.committees.append(org_files.Committee(
             c.id, c.name, c.series, tuple(c.specialties), tuple(c.levels),
             c.conditions_document, c.scope,
-            tuple(org_files.Expert(e["id"], e["name"], e.get("unit_id")) for e in c.members)))
+            tuple(expert_of(e) for e in c.members)))
     return registry
 
 

@@ -101,7 +101,8 @@ def test_organisations_load_from_xlsx_and_csv_as_from_yaml(service):
         tables["reviewers"] += [{**r, "organisation_id": o["id"]} for r in o.get("reviewers", [])]
     for c in data["committees"]:
         tables["committees"].append({**{k: c[k] for k in ("id", "name", "series",
-                                                          "conditions_document", "scope")},
+                                                          "conditions_document", "scope",
+                                                          "term_start", "term_end")},
                                      "specialties": "、".join(c["specialties"]),
                                      "levels": "、".join(c["levels"])})
         tables["members"] += [{"committee_id": c["id"], "expert_id": e["id"], "name": e["name"],
