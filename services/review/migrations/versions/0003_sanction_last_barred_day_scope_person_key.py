@@ -1,7 +1,7 @@
 """sanctions: the last barred day, the scope (相应职称) and the person's ID hash
 
 Revision ID: 0003_sanctions
-Revises: 0002
+Revises: 0004
 Create Date: 2026-12-01 04:30:00
 
 R-1.5, issue #18: a bar's end is said one way in review and intake, its last barred day
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 
 revision = '0003_sanctions'
-down_revision = '0002'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
