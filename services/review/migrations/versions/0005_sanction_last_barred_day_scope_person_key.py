@@ -1,7 +1,7 @@
 """sanctions: the last barred day, the scope (相应职称) and the person's ID hash
 
-Revision ID: 0003_sanctions
-Revises: 0004
+Revision ID: 0005_sanctions
+Revises: 0004_requests_told_deadline
 Create Date: 2026-12-01 04:30:00
 
 R-1.5, issue #18: a bar's end is said one way in review and intake, its last barred day
@@ -16,8 +16,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0003_sanctions'
-down_revision = '0004'
+revision = '0005_sanctions'
+down_revision = '0004_requests_told_deadline'
 branch_labels = None
 depends_on = None
 
