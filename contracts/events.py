@@ -148,11 +148,14 @@ RESULT_PUBLISHED = EventType(
 
 SANCTION_IMPOSED = EventType(
     "review", "sanction_imposed", ("intake",),
-    ("sanction_id", "subject", "application_id", "applicant_id", "unit_id", "starts_on",
-     "until", "reason"),
-    "Fraud found in review (R-1.5): `subject` person (barred 5 years; `applicant_id` and the "
-    "`application_id` it was found in) or unit (barred 3 years; `unit_id`). intake refuses "
-    "their applications until `until`.")
+    ("sanction_id", "subject", "application_id", "applicant_id", "unit_id", "person_key",
+     "series", "level", "starts_on", "last_barred_on", "reason"),
+    "Fraud found in review (R-1.5): `subject` person (barred 5 years from the corresponding "
+    "title: `series`, and `level` or null for every level of it; matched by `applicant_id`, the "
+    "platform account, and by `person_key`, intake's keyed hash of the ID number, or that of "
+    "the `application_id` it was found in) or unit (barred 3 years from every title; "
+    "`unit_id`). The bar runs from `starts_on` (the decision's date) to `last_barred_on`, the "
+    "last day barred, both included; the day after is free.")
 
 PAPER_DELIVERY_DUE = EventType(
     "review", "paper_delivery_due", ("notify",),

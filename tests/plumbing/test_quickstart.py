@@ -30,6 +30,10 @@ def test_the_demo_season_is_valid_open_today_and_marked(today):
     original = load_season(ROOT / "seasons" / "2019.yaml")
     assert season.id == DEMO_ID == "演示"  # printed on every page: watermark and footer
     assert season.application_window.contains(today)
+    # the unit and departments review while the demo's window is open (make run's
+    # walkthrough moves the drill clock past a 5-working-day publicity, still inside it)
+    assert season.review_window == season.application_window
+    assert season.review_window.contains(today + timedelta(days=14))
     assert season.paper_delivery_window.start > season.application_window.end
     assert "演示" in season.title_zh and "演示" in season.notice_no
     assert all(c.name_zh.startswith("【演示】") for c in season.committees)

@@ -30,7 +30,7 @@ class FormalReview:
     def accept(self, principal: dict, application_id: str, reason: str = "") -> dict:
         """R-4.4: the committee's formal review accepts the application (审核通过)."""
         with self.db.transaction() as tx:
-            app, task = at_step(tx.session, principal, application_id, "committee")
+            app, task = at_step(tx.session, principal, application_id, "committee", self.clock())
             return self._decide(tx, app, task, principal, Change.ACCEPTED,
                                 str(reason or "").strip() or "形式审查通过")
 
@@ -41,7 +41,7 @@ class FormalReview:
         if not str(reason or "").strip():
             raise Refusal("REASON_BLANK", "不予受理须写明理由", field="reason")
         with self.db.transaction() as tx:
-            app, task = at_step(tx.session, principal, application_id, "committee")
+            app, task = at_step(tx.session, principal, application_id, "committee", self.clock())
             return self._decide(tx, app, task, principal, Change.REFUSED, reason.strip())
 
     @rpc
@@ -58,7 +58,7 @@ class FormalReview:
         if problems:
             raise Refusal.of(problems, status=422)
         with self.db.transaction() as tx:
-            app, task = at_step(tx.session, principal, application_id, "committee")
+            app, task = at_step(tx.session, principal, application_id, "committee", self.clock())
             now, conf = self.clock(), settings(tx.session, app.season)
             rid, reviewer = str(uuid.uuid4()), reviewer_of(principal)
             # the 48 hours start when the applicant is told (review.told), not now

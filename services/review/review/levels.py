@@ -31,7 +31,7 @@ class Levels:
     def forward(self, principal: dict, application_id: str, reason: str = "") -> dict:
         """R-4.3: the department forwards the application to the next level (逐级提交)."""
         with self.db.transaction() as tx:
-            app, task = at_step(tx.session, principal, application_id, "department")
+            app, task = at_step(tx.session, principal, application_id, "department", self.clock())
             return advance(tx, app, task, principal, "forwarded",
                            str(reason or "").strip() or "同意上报", self.clock())
 
@@ -49,7 +49,7 @@ class Levels:
                           p.get("field")) if isinstance(p, dict) else Problem("RETURNED", str(p))
                   for p in (problems or [])]
         with self.db.transaction() as tx:
-            app, task = at_step(tx.session, principal, application_id, None)
+            app, task = at_step(tx.session, principal, application_id, None, self.clock())
             conf, now = settings(tx.session, app.season), self.clock()
             submission_rules.check_return(min(app.submission_no, conf.submission_cap), listed,
                                           conf.submission_cap)

@@ -221,10 +221,16 @@ sanctions = Table(  # R-1.5
     Column("subject", String(10), nullable=False),  # unit | person
     Column("subject_id", String(80), nullable=False),
     Column("application_id", String(36)),
-    Column("imposed_on", Date, nullable=False),
-    Column("until", Date, nullable=False),  # first day allowed again
+    Column("imposed_on", Date, nullable=False),  # the decision's date: the first day barred
+    # 0003: the last day barred, included (was `until`, the first day free again)
+    Column("last_barred_on", Date, nullable=False),
     Column("reason", Text, nullable=False),
     Column("imposed_by", JSON, nullable=False),
+    # 0003: a person's scope (相应职称: a series, and a level or every level) and the keyed hash
+    # of the ID number intake matches (never the number)
+    Column("series", String(40)),
+    Column("level", String(40)),
+    Column("person_key", String(64)),
 )
 
 calendar_overrides = Table(  # an administrator's holidays/make-up days for a year

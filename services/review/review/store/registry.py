@@ -32,6 +32,8 @@ class Settings:
     recommendation_text: str = publicity_rules.RECOMMENDATION_TEXT
     paper_window: Any = None
     sanction_years: dict = field(default_factory=lambda: dict(sanction_rules.BAR_YEARS))
+    review_window: Any = None  # R-2.1: the unit's and departments' review (None: no season)
+    committee_window: Any = None  # the committee's formal review, when the season limits it
 
     @classmethod
     def of(cls, season) -> "Settings":
@@ -40,7 +42,9 @@ class Settings:
                    paper_rules.DeliveryWindow(season.paper_delivery_window.start,
                                               season.paper_delivery_window.end),
                    {sanction_rules.Subject.UNIT: season.sanction_years_unit,
-                    sanction_rules.Subject.PERSON: season.sanction_years_person})
+                    sanction_rules.Subject.PERSON: season.sanction_years_person},
+                   season.review_window or season.application_window,
+                   season.committee_review_window)
 
 
 def settings(session, season_id: str | None, require: bool = False) -> Settings:
@@ -145,7 +149,19 @@ def insert_sanction(session, **values) -> None:
 
 
 def sanction_rows(session) -> list[dict]:
-    """D-4: the sanctions list, flat."""
+    """D-4: the sanctions list, flat: each bar from its first to its last day, both included."""
     return [{"id": x.id, "subject": x.subject, "subject_id": x.subject_id,
-             "starts_on": x.imposed_on.isoformat(), "until": x.until.isoformat(),
+             "series": x.series or "", "level": x.level or "",
+             "starts_on": x.imposed_on.isoformat(), "last_barred_on": x.last_barred_on.isoformat(),
              "reason": x.reason} for x in session.execute(select(m.sanctions))]
+
+
+def catalogue(session) -> dict[str, list[str]]:
+    """R-1.1, R-1.5: every series of the loaded seasons with its levels (a sanction's scope is
+    named from it); empty when no season is loaded."""
+    out: dict[str, list[str]] = {}
+    for row in session.execute(select(m.seasons.c.document)).all():
+        for series in load_season(row.document).series:
+            levels = out.setdefault(series.id, [])
+            levels += [lv.id for lv in series.levels if lv.id not in levels]
+    return out
