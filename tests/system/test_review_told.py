@@ -142,3 +142,22 @@ def test_r4_5_a_committee_return_for_changes_has_48_hours_and_is_abandoned(loade
     assert r.status_code == 409 and r.json()["code"] == "CHANGES_DEADLINE_PASSED", r.text
     wait_review(api, app_id, sec, lambda v: v["status"] == "abandoned", timeout=40)
     api.wait_for(f"/applications/{app_id}", me, lambda b: b["status"] == "abandoned")
+
+
+def test_r4_5_changes_asked_on_the_windows_last_day_may_be_resubmitted_after_it(loaded):
+    """R-2.1 / R-4.5: the committee returns for changes on 10-31; the applicant's 48 hours run
+    past the window, so the resubmission on 11-01 is taken (not WINDOW_CLOSED) and goes back
+    before the committee."""
+    api, sec = loaded.api, secretary(loaded.api)
+    app_id, me = submitted(loaded, MACHINERY, "told-lastday-1",
+                           reachable_by("told.lastday@example.org", "13900000204", "email"))
+    to_committee(loaded, app_id, MACHINERY)
+    set_clock(loaded, local(2019, 10, 31, 15))
+    post(api, f"/review/applications/{app_id}/return", sec,
+         {"problems": [{"message": "缺少2018年度考核表", "field": "sections.assessments"}]})
+    api.wait_for(f"/applications/{app_id}", me,
+                 lambda b: (b.get("last_return") or {}).get("deadline"))
+    set_clock(loaded, local(2019, 11, 1, 9))
+    r = api.call("POST", f"/applications/{app_id}/submit", me)
+    assert r.status_code == 202, r.text
+    wait_review(api, app_id, sec, lambda v: v["status"] != "returned")

@@ -79,8 +79,11 @@ class Submissions:
             pii = Pii(self.config["PII_KEY"])
             doc = records.document(app, id_number=pii.open_(app.id_number_sealed))
             atts = store.current_attachments(tx.session, app.id)
+            # a committee return carries a request id; its 48 hours, not the window
+            committee_return = app.status == "returned" and bool(
+                (app.last_return or {}).get("request_id"))
             problems = submission_problems(now, season, doc, records.verdicts(atts),
-                                           app.submission_count)
+                                           app.submission_count, committee_return)
             if problems:
                 raise refuse_all(problems, "INCOMPLETE", INCOMPLETE)
             kind = "first" if app.submission_count == 0 else "resubmission"

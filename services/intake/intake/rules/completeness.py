@@ -44,10 +44,14 @@ def completeness(application: dict, season: Season) -> list[Problem]:
 
 
 def submission_problems(now_utc: datetime, season: Season, application: dict,
-                        attachments: Iterable[dict], submissions_so_far: int) -> list[Problem]:
-    """R-2.1, R-4.4, N-8.5: why submitting now is refused; empty means it may go."""
+                        attachments: Iterable[dict], submissions_so_far: int,
+                        answers_committee_return: bool = False) -> list[Problem]:
+    """R-2.1, R-4.4, N-8.5: why submitting now is refused; empty means it may go.
+
+    A resubmission answering the committee's return for changes is bound by its 48 hours
+    (R-4.5), not by the window: the committee may return on the window's last day."""
     problems = []
-    if not season.window_open(now_utc):
+    if not answers_committee_return and not season.window_open(now_utc):
         w = season.application_window
         problems.append(Problem("WINDOW_CLOSED",
                                 f"网上申报时间为{w.start:%Y年%m月%d日}至{w.end:%Y年%m月%d日}"))

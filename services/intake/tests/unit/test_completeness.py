@@ -38,6 +38,14 @@ def test_r2_1_submission_after_the_window_is_refused(app):
     assert codes(submission_problems(after, SEASON, app, accepted(app), 0)) == {"WINDOW_CLOSED"}
 
 
+def test_r4_5_changes_asked_by_the_committee_may_be_resubmitted_after_the_window(app):
+    # a committee return on 10-31 gives 48 hours, which run past the window
+    after = datetime(2019, 11, 1, 2, 0, tzinfo=timezone.utc)
+    assert submission_problems(after, SEASON, app, accepted(app), 1,
+                               answers_committee_return=True) == []
+    assert codes(submission_problems(after, SEASON, app, accepted(app), 1)) == {"WINDOW_CLOSED"}
+
+
 @pytest.mark.parametrize("so_far, refused", [(0, False), (2, False), (3, True)])
 def test_r4_4_fourth_submission_is_refused(app, so_far, refused):
     problems = submission_problems(IN_WINDOW, SEASON, app, accepted(app), so_far)
