@@ -1,4 +1,5 @@
-"""The clock, injected: rules take `now` as a value (STYLE.md), services get it from here.
+"""The clock, injected: rules take `now` as a value (docs/services.md, "How every service is
+built"), services get it from here.
 
 `CLOCK_OFFSET_FILE` names a file holding a number of seconds added to the real time, so a
 running system can be moved ahead without waiting: 5 working days of a unit publicity (R-4.2),
