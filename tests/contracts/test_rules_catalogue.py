@@ -29,7 +29,7 @@ ENFORCED_BY = re.compile(r"^\*\*Enforced by:\*\*(.*?)(?:\n\n|\Z)", re.M | re.S)
 PATH = re.compile(r"`([\w./-]+/[\w.-]+)`")
 NOT_ENFORCED = re.compile(r"^\s*not enforced\b", re.I)
 # Spelled in two halves so that this file does not mention them itself.
-GONE = tuple(name + ".md" for name in ("DOMAIN", "ARCHITECTURE"))
+GONE = tuple(name + ".md" for name in ("DOMAIN", "ARCHITECTURE", "STYLE"))
 
 
 def repository_files() -> list[str]:
