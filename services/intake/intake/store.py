@@ -223,6 +223,12 @@ def document(session, document_id: str, application_id: str):
         D.id == document_id, D.application_id == application_id)).first()
 
 
+def document_drawn(session, document_id: str, pages: int) -> None:
+    """documents drew the PDF (its first download): its page count is known now."""
+    session.execute(m.documents.update().where(D.id == document_id, D.pages.is_(None))
+                    .values(pages=pages))
+
+
 def document_by_code(session, code: str):
     return session.execute(select(m.documents).where(D.verification_code == code)).first()
 
