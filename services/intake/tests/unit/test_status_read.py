@@ -77,3 +77,22 @@ def test_a_database_that_stays_down_answers_503_after_one_retry(service, monkeyp
     assert status == 503 and body["code"] == "SERVICE_UNAVAILABLE" and len(calls) == 2
     assert plumbing_db.broken_connection(_broken())
     assert not plumbing_db.broken_connection(OperationalError("x", {}, Exception("locked")))
+
+
+SUBMIT_STATEMENTS = 9  # 13 before issue 15 (attachments read three times, the view re-read)
+
+
+def test_issue_15_submit_runs_only_what_its_transaction_needs(service, clock):
+    """R-4.4: the version frozen, the history line, the event in the outbox, the status moved —
+    and the view answered from what the transaction read, not read again."""
+    from services.intake.tests.unit.worker import outbox
+    view = create(service)
+    accept_all_attachments(service, view["id"], apps.body(UNIT), clock)
+    with Statements(service.db._p.engine) as counted:
+        status, done = call(service, "submit", "POST", "/x", token(), None, view["id"])
+    assert status == 202 and done["status"] == "submitted" and done["submission_count"] == 1
+    assert done == get(service, view["id"])  # the same view a status read gives
+    (sent,) = [p for p in outbox(service) if p["_type"] == "application_submitted"]
+    assert len(sent["snapshot"]["attachments"]) == len(done["attachments"])
+    assert len(counted.seen) <= SUBMIT_STATEMENTS, "\n".join(counted.seen)
+    assert len(counted.touching("attachments")) == 1, counted.seen
