@@ -230,10 +230,17 @@ def test_d1_the_units_recommendation_is_printed_on_a_new_revision_and_the_old_is
     assert revised["fingerprint"] != doc["fingerprint"]
 
     assert revised["pages"] is None  # not downloaded yet
+
+    old = api.call("GET", f"/verify/{doc['verification_code']}?fp={doc['fingerprint'][:16]}")
+    assert old.status_code == 200, old.text
+    assert old.json()["superseded"] is True
+    assert (old.json()["revision"], old.json()["latest_revision"]) == (0, 1)
     # its code verifies before anyone downloaded it through intake: documents draws it then
-    first = api.call("GET", f"/verify/{revised['verification_code']}"
-                            f"?fp={revised['fingerprint'][:16]}")
-    assert first.status_code == 200 and first.json()["pages"] % 2 == 0, first.text
+    new = api.call("GET", f"/verify/{revised['verification_code']}"
+                          f"?fp={revised['fingerprint'][:16]}")
+    assert new.status_code == 200 and new.json()["superseded"] is False, new.text
+    assert new.json()["revision"] == 1 and new.json()["pages"] % 2 == 0
+
     r = api.call("GET", revised["href"], me)
     assert r.status_code == 200, r.text
     pdf = r.content
@@ -244,15 +251,6 @@ def test_d1_the_units_recommendation_is_printed_on_a_new_revision_and_the_old_is
     # in the unit's box, with who and when (the layout's note quotes the text too: not enough)
     assert f"已在系统记录（单位审核人 {decided_on}）：{OPINION}" in whole
     assert f"指纹 {revised['fingerprint'][:16]}" in whole
-
-    old = api.call("GET", f"/verify/{doc['verification_code']}?fp={doc['fingerprint'][:16]}")
-    assert old.status_code == 200, old.text
-    assert old.json()["superseded"] is True
-    assert (old.json()["revision"], old.json()["latest_revision"]) == (0, 1)
-    new = api.call("GET", f"/verify/{revised['verification_code']}"
-                          f"?fp={revised['fingerprint'][:16]}")
-    assert new.status_code == 200 and new.json()["superseded"] is False
-    assert new.json()["revision"] == 1
 
 
 def pdf_text(response) -> str:
