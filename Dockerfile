@@ -59,13 +59,13 @@ LABEL org.opencontainers.image.title="titles" \
 
 # documents renders Chinese PDFs: a CJK font for reportlab, poppler for page rasterising;
 # `titles backup` runs pg_dump and pg_restore: the client of the same major as the server
-# (PostgreSQL 15, Debian bookworm's; docker-compose.yml's POSTGRES_IMAGE); jpegtran
-# (libjpeg-turbo-progs) turns EXIF-rotated photos losslessly.
+# (PostgreSQL 15, Debian bookworm's; docker-compose.yml's POSTGRES_IMAGE); libturbojpeg0
+# turns EXIF-rotated photos losslessly (PyTurboJPEG loads it; documents/turns.py).
 RUN --mount=type=secret,id=ca_bundle \
     --mount=type=bind,source=deploy/build/with-ca.sh,target=/usr/local/bin/with-ca \
     with-ca sh -c 'apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      fonts-wqy-microhei poppler-utils libjpeg-turbo-progs postgresql-client-15 \
+      fonts-wqy-microhei poppler-utils libturbojpeg0 postgresql-client-15 \
  && rm -rf /var/lib/apt/lists/*'
 
 # Installed from the builder's wheels only (--no-index): nothing is resolved twice. The

@@ -32,6 +32,11 @@ def rows(results: dict) -> list[dict]:
                                 r["check"]["cpu_per_s"], r["bare"]["cpu_per_s"], "/s",
                                 r["cpu_ratio"], f">= {want:g}x bare decode",
                                 r["cpu_ratio"] >= want))
+            for part in ("draft_decode", "entropy_decode", "turn", "recode"):
+                if part in r:  # a check doing only this part: the ceiling of the ratio
+                    out.append(_row("1 checks", f"{kind}: {part} alone per CPU-s",
+                                    r[part]["cpu_per_s"], r["bare"]["cpu_per_s"], "/s",
+                                    r[part]["cpu_ratio_if_only_this"], "(ceiling)"))
     if "corrupt" in c:
         rejected = sum(1 for v in c["corrupt"].values() if v["verdict"] == "rejected")
         bare = sum(1 for v in c["corrupt"].values() if v["bare_refuses"])

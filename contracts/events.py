@@ -48,8 +48,10 @@ APPLICATION_SUBMITTED = EventType(
     "R-4.4 counts `submission_no`) or `supplement` (the answer to a 48 h request, R-4.5; not "
     "counted). `unit_id` is the unit that reviews first: the dispatching unit for aid staff "
     "(R-3.5), the entrusting department for entrusted staff. `applicant` is the contact "
-    "(person_id, name, email, phone, channel) notify keeps. Review routes it, documents "
-    "renders its 评审表.")
+    "(person_id, name, email, phone, channel) notify keeps. Also `submitted_at` (intake sends it; "
+    "absent from older payloads): the instant of the submission on intake's clock (ISO 8601), "
+    "the 评审表's 填表时间. Review routes it, "
+    "documents renders its 评审表.")
 
 APPLICATION_WITHDRAWN = EventType(
     "intake", "application_withdrawn", ("review", "notify"),
@@ -112,19 +114,34 @@ APPLICATION_RETURNED = EventType(
     ("application_id", "season", "step", "problems", "submissions_used", "submissions_left",
      "reviewer"),
     "Returned for revision (退回) with every problem at once (N-8.5): `problems` are "
-    "{code, message, field}. `submissions_left` counts toward R-4.4's cap of 3.")
+    "{code, message, field}. `submissions_left` counts toward R-4.4's cap of 3. A return by "
+    "the committee also carries `request_id`: it is a request for changes (更改) with the 48 "
+    "hours of R-4.5, started like a supplement's (`deadline_started`); other levels' returns "
+    "have no deadline (`request_id` null or absent).")
 
 SUPPLEMENT_REQUESTED = EventType(
     "review", "supplement_requested", ("intake", "notify"),
     ("application_id", "season", "request_id", "items", "deadline", "reviewer"),
-    "The committee asked for supplements (补充材料); the applicant answers by `deadline` "
-    "(48 clock hours, R-4.5; ISO 8601). notify reminds 24 h and 2 h before it.")
+    "The committee asked for supplements (补充材料). The 48 clock hours (R-4.5) run from the "
+    "applicant being told, so `deadline` is null here: review sends `deadline_started` once "
+    "notify reports the first delivery (`notification_delivered`) or the fallback starts the "
+    "clock. notify tells the applicant and reminds 24 h and 2 h before the deadline.")
+
+DEADLINE_STARTED = EventType(
+    "review", "deadline_started", ("intake", "notify"),
+    ("application_id", "season", "request_id", "kind", "items", "told_at", "started_by",
+     "deadline"),
+    "The 48 hours of a committee request (R-4.5) started: `kind` supplement (补充) | changes "
+    "(a committee return, 更改); `told_at` the first delivery to the applicant "
+    "(`started_by` delivered) or, when nothing reached them, the ask plus the fallback grace "
+    "(`started_by` fallback); the applicant answers by `deadline` (ISO 8601), or the "
+    "application counts as abandoned. intake refuses a late answer; notify reminds.")
 
 APPLICATION_ABANDONED = EventType(
     "review", "application_abandoned", ("intake", "notify"),
     ("application_id", "season", "request_id", "deadline"),
-    "A supplement deadline passed unanswered: the application counts as abandoned "
-    "(视为放弃申报, R-4.5). Emitted once, by review's sweep.")
+    "A committee request's deadline (supplement or changes) passed unanswered: the "
+    "application counts as abandoned (视为放弃申报, R-4.5). Emitted once, by review's sweep.")
 
 RESULT_PUBLISHED = EventType(
     "review", "result_published", ("intake", "notify"),
@@ -134,11 +151,14 @@ RESULT_PUBLISHED = EventType(
 
 SANCTION_IMPOSED = EventType(
     "review", "sanction_imposed", ("intake",),
-    ("sanction_id", "subject", "application_id", "applicant_id", "unit_id", "starts_on",
-     "until", "reason"),
-    "Fraud found in review (R-1.5): `subject` person (barred 5 years; `applicant_id` and the "
-    "`application_id` it was found in) or unit (barred 3 years; `unit_id`). intake refuses "
-    "their applications until `until`.")
+    ("sanction_id", "subject", "application_id", "applicant_id", "unit_id", "person_key",
+     "series", "level", "starts_on", "last_barred_on", "reason"),
+    "Fraud found in review (R-1.5): `subject` person (barred 5 years from the corresponding "
+    "title: `series`, and `level` or null for every level of it; matched by `applicant_id`, the "
+    "platform account, and by `person_key`, intake's keyed hash of the ID number, or that of "
+    "the `application_id` it was found in) or unit (barred 3 years from every title; "
+    "`unit_id`). The bar runs from `starts_on` (the decision's date) to `last_barred_on`, the "
+    "last day barred, both included; the day after is free.")
 
 PAPER_DELIVERY_DUE = EventType(
     "review", "paper_delivery_due", ("notify",),
@@ -146,10 +166,29 @@ PAPER_DELIVERY_DUE = EventType(
     "A unit's HR office has applicants whose paper materials are not delivered and the window "
     "(R-2.2) closes at `closes_at`; `contacts` are its reviewers.")
 
+# ---- from notify -------------------------------------------------------------------------
+
+NOTIFICATION_DELIVERED = EventType(
+    "notify", "notification_delivered", ("review",),
+    ("application_id", "send_id", "about", "request_id", "recipient", "channel", "delivered_at"),
+    "A provider accepted a notice to the applicant about a committee request (`about`: "
+    "supplement_requested | application_returned; `request_id` the request it tells of): the "
+    "applicant is told (告知, R-4.5) at `delivered_at` (ISO 8601, notify's clock). Sent for "
+    "each such send that succeeds; review starts the 48 hours at the first.")
+
+ORGANISATIONS_LOADED = EventType(
+    "review", "organisations_loaded", ("documents",),
+    ("organisations",),
+    "An administrator loaded the organisation file (`titles load-orgs`): every organisation as "
+    "{id, name, kind, contact}, `contact` the unit's HR office {person, phone, address} as far "
+    "as the file gives it (maybe {}). documents prints a unit's name on the 评审表 (D-1) and "
+    "its contact on the unit's publicity notice (D-4). The list replaces the previous one.")
+
 ALL = (ATTACHMENT_UPLOADED, APPLICATION_SUBMITTED, APPLICATION_WITHDRAWN, ATTACHMENT_CHECKED,
        DOCUMENT_RENDERED, TASK_OPENED, STEP_DECIDED, PUBLICITY_OPENED, PUBLICITY_CLOSED,
        APPLICATION_RETURNED, SUPPLEMENT_REQUESTED, APPLICATION_ABANDONED, RESULT_PUBLISHED,
-       SANCTION_IMPOSED, PAPER_DELIVERY_DUE)
+       SANCTION_IMPOSED, PAPER_DELIVERY_DUE, ORGANISATIONS_LOADED, DEADLINE_STARTED,
+       NOTIFICATION_DELIVERED)
 BY_KEY = {e.key: e for e in ALL}
 
 

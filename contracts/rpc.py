@@ -81,8 +81,12 @@ REVIEW_PAPER_CHECKLIST = Method("review", "paper_checklist", (_P, "application_i
 REVIEW_PAPER_ITEM = Method("review", "update_paper_item", (_P, "application_id", "number", "state"),
                            "R-5.2: receive / verify-and-hand-back one item.")
 REVIEW_IMPOSE_SANCTION = Method("review", "impose_sanction",
-                                (_P, "subject", "reason", "application_id", "subject_id"),
-                                "R-1.5: unit 3 years, person 5 years (admin).")
+                                (_P, "subject", "reason", "application_id", "subject_id",
+                                 "decided_on", "series", "level", "person_key",
+                                 "id_number_masked"),
+                                "R-1.5: unit 3 years, person 5 years from the corresponding "
+                                "title, from the decision's date (admin); a person by account, "
+                                "application or ID hash.")
 REVIEW_LOAD_ORGANISATIONS = Method("review", "load_organisations", ("text", "filename"),
                                    "Organisations and committees: YAML text, XLSX base64 "
                                    "(filename .xlsx) or {table: csv text}.")

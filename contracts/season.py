@@ -135,6 +135,11 @@ class Season:
     summary_max_chars: int  # R-3.3 #9
     sanction_years_unit: int  # R-1.5
     sanction_years_person: int  # R-1.5
+    # R-2.1 申报及审核时间: the unit's and departments' online review; the file's
+    # `windows.review`, by default the application window
+    review_window: DateWindow | None = None
+    # the committee's formal review (R-4.4, R-4.5), `windows.committee_review`; None: no limit
+    committee_review_window: DateWindow | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -149,7 +154,8 @@ class Season:
     def window_open(self, instant_utc: datetime, window: str = "application") -> bool:
         """R-2.1 / R-2.2: is `instant_utc` inside the window, judged by the local date?"""
         windows = {"application": self.application_window,
-                   "paper_delivery": self.paper_delivery_window}
+                   "paper_delivery": self.paper_delivery_window,
+                   "review": self.review_window or self.application_window}
         return windows[window].contains(self.local_date(instant_utc))
 
     def find_series(self, series: str) -> Series | None:

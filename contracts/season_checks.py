@@ -253,8 +253,8 @@ def read_season(raw: Any) -> tuple[Season | None, list[Problem]]:
         except (ZoneInfoNotFoundError, ValueError):
             r.fail("SEASON_UNKNOWN_TIME_ZONE", f"未知时区“{zone}”", "time_zone")
             zone = None
-    windows = r.mapping(top.get("windows"), "windows", ("application", "paper_delivery")) \
-        if "windows" in top else None
+    windows = r.mapping(top.get("windows"), "windows", ("application", "paper_delivery"),
+                        ("review", "committee_review")) if "windows" in top else None
     ce = r.mapping(top.get("continuing_education"), "continuing_education",
                    ("specialty_years", "public_years", "exemption_categories")) \
         if "continuing_education" in top else None
@@ -265,6 +265,7 @@ def read_season(raw: Any) -> tuple[Season | None, list[Problem]]:
     limits = r.mapping(top.get("limits"), "limits", limits_keys) if "limits" in top else None
     sanctions = r.mapping(top.get("sanctions"), "sanctions", ("unit_years", "person_years")) \
         if "sanctions" in top else None
+    application = _window(r, windows, "application", "windows")
     series = _series(r, top)
     documents = _documents(r, top)
     committees = _committees(r, top, series, documents)
@@ -273,8 +274,13 @@ def read_season(raw: Any) -> tuple[Season | None, list[Problem]]:
         id=r.text(top, "id", ""), title_zh=r.text(top, "title_zh", ""),
         notice_no=r.text(top, "notice_no", ""), time_zone=zone,
         series=series, conditions_documents=documents, committees=committees,
-        application_window=_window(r, windows, "application", "windows"),
+        application_window=application,
         paper_delivery_window=_window(r, windows, "paper_delivery", "windows"),
+        # 申报及审核时间: without its own, the review window is the application window
+        review_window=_window(r, windows, "review", "windows")
+        if windows and "review" in windows else application,
+        committee_review_window=_window(r, windows, "committee_review", "windows")
+        if windows and "committee_review" in windows else None,
         seniority_cut_off=r.day(top, "seniority_cut_off", ""),
         ce_specialty_years=_years(r, ce, "specialty_years", "continuing_education"),
         ce_public_years=_years(r, ce, "public_years", "continuing_education"),

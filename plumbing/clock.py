@@ -60,10 +60,20 @@ def is_drill(value) -> bool:
     return str(value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
+def offset_file_of(config) -> str | None:
+    return config.get("CLOCK_OFFSET_FILE") or os.environ.get("CLOCK_OFFSET_FILE")
+
+
+def clock_from(config):
+    """The service's clock as a function: the real time plus the offset its file holds, read on
+    every call (what `Clock` injects; `plumbing.db` stamps events' `occurred_at` with it)."""
+    path = offset_file_of(config)
+    return lambda: datetime.now(timezone.utc) + offset_from(path)
+
+
 class Clock(DependencyProvider):
     def setup(self):
-        self.offset_file = (self.container.config.get("CLOCK_OFFSET_FILE")
-                            or os.environ.get("CLOCK_OFFSET_FILE"))
+        self.offset_file = offset_file_of(self.container.config)
 
     def get_dependency(self, worker_ctx):
         offset = offset_from(self.offset_file)

@@ -159,10 +159,11 @@ def insert_ignoring_duplicates(dialect: str, table: Table, **values):
 class Tx:
     """One transaction: `session` for the service's own tables, `emit` for its events."""
 
-    def __init__(self, session: Session, source: str, outbox: Table):
+    def __init__(self, session: Session, source: str, outbox: Table, clock=None):
         self.session = session
         self._source = source
         self._outbox = outbox
+        self._clock = clock or utcnow  # the service's clock (plumbing.clock): domain time
         self.emitted: list[dict] = []
         self._after_commit: list = []
 
@@ -175,7 +176,9 @@ class Tx:
         """Write `event` to the outbox; the relay publishes it once this transaction commits."""
         if event.source != self._source:
             raise contract.ContractError(f"{self._source} cannot emit {event.source}.{event.name}")
-        payload = contract.make(event, **fields)
+        # `occurred_at` is domain time (a return's `returned_at`, a form's date): the service's
+        # controlled clock. The outbox's own times schedule the relay: the machine's.
+        payload = contract.make(event, occurred_at=self._clock().isoformat(), **fields)
         now = utcnow()
         self.session.execute(self._outbox.insert().values(
             event_id=payload["event_id"], source=event.source, event_type=event.name,
@@ -193,7 +196,7 @@ class Store:
     @contextmanager
     def transaction(self):
         session = self._p.sessionmaker()
-        tx = Tx(session, self._p.source, self._p.outbox)
+        tx = Tx(session, self._p.source, self._p.outbox, getattr(self._p, "clock", None))
         try:
             yield tx
             session.commit()
@@ -268,6 +271,9 @@ class Database(DependencyProvider):
         from plumbing.outbox import Relay
 
         self.relay = Relay(self.engine, self.outbox, self.container.config)
+        from plumbing.clock import clock_from
+
+        self.clock = clock_from(self.container.config)
 
     def start(self):
         self.container.spawn_managed_thread(self._run_relay, identifier="outbox-relay")

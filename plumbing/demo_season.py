@@ -42,7 +42,8 @@ def demo_season(today: date, source: Path = SOURCE) -> dict:
     start, end = today - OPEN_BEFORE, today + OPEN_AFTER
     season["windows"] = {"application": {"start": start, "end": end},
                          "paper_delivery": {"start": end + timedelta(days=1),
-                                            "end": end + PAPER_DAYS}}
+                                            "end": end + PAPER_DAYS},
+                         "review": {"start": start, "end": end}}  # 申报及审核
     ce = season["continuing_education"]
     for key in ("specialty_years", "public_years"):
         ce[key] = {k: v + shift for k, v in ce[key].items()}

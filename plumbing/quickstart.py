@@ -14,8 +14,11 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
+
+import yaml
 
 from plumbing import config as cfg
 from plumbing import demo_season
@@ -77,9 +80,22 @@ def load_data(cluster: Cluster, today) -> dict:
         calendar = VAR / "demo-calendar.yaml"
         calendar.write_text("".join(f"'{d}': {str(w).lower()}\n" for d, w in years.items()))
         cluster.titles("load-calendar", str(calendar), service="review")
-    cluster.titles("load-orgs", str(ORGS_FILE), service="review")
+    cluster.titles("load-orgs", str(demo_organisations(today)), service="review")
     return {"season": demo_season.DEMO_ID, "window": [str(app["start"]), str(app["end"])],
             "calendar_years_assumed": sorted(d[:4] for d in years)}
+
+
+def demo_organisations(today) -> Path:
+    """The sample organisations with every committee's term (N-8.1: at most 3 years, checked at
+    a meeting's date) around the demo season: 1 January last year to 31 December next year."""
+    doc = yaml.safe_load(ORGS_FILE.read_text("utf-8"))
+    for committee in doc["committees"]:
+        committee["term_start"] = date(today.year - 1, 1, 1)
+        committee["term_end"] = date(today.year + 1, 12, 31)
+    path = VAR / "demo-organisations.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), "utf-8")
+    return path
 
 
 def banner(api: str, log_dir, loaded: dict, tokens: dict[str, str]) -> str:
@@ -89,7 +105,8 @@ def banner(api: str, log_dir, loaded: dict, tokens: dict[str, str]) -> str:
         f"  API:      {api}   (OpenAPI: {api}/openapi.json)",
         f"  Seasons:  2019 (as the notice fixed it, closed) and {loaded['season']} "
         f"(演示评审年度, open {loaded['window'][0]} … {loaded['window'][1]})",
-        "  Sample organisations: deploy/sample/organisations.yaml",
+        "  Sample organisations: deploy/sample/organisations.yaml (committees' terms around "
+        "today: var/demo-organisations.yaml)",
     ]
     if loaded["calendar_years_assumed"]:
         lines.append(f"  Holidays of {', '.join(loaded['calendar_years_assumed'])} are not "

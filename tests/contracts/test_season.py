@@ -172,3 +172,32 @@ def test_a_file_that_is_not_yaml_is_refused():
 
 def test_a_file_that_is_not_a_mapping_is_refused():
     assert [p.code for p in validate_season(["a list"])] == ["SEASON_WRONG_TYPE"]
+
+
+def test_r2_1_the_review_window_is_the_seasons_and_defaults_to_the_application_window(
+        raw, season):
+    """申报及审核时间: 2019 names it (10-10..10-31); a season file without `windows.review` still
+    loads, its review window being its application window; `committee_review` is optional
+    (2019 sets none: the committee's formal review is not cut off)."""
+    assert (season.review_window.start, season.review_window.end) == (date(2019, 10, 10),
+                                                                      date(2019, 10, 31))
+    assert season.committee_review_window is None
+    assert season.window_open(utc(2019, 10, 31, 15, 59), "review")
+    assert not season.window_open(utc(2019, 10, 31, 16, 0), "review")
+    older = copy.deepcopy(raw)
+    del older["windows"]["review"]
+    loaded = load_season(yaml.safe_dump(older, allow_unicode=True))
+    assert loaded.review_window == loaded.application_window
+    limited = copy.deepcopy(raw)
+    limited["windows"]["committee_review"] = {"start": date(2019, 10, 10),
+                                              "end": date(2019, 11, 20)}
+    assert load_season(yaml.safe_dump(limited, allow_unicode=True)).committee_review_window.end \
+        == date(2019, 11, 20)
+
+
+def test_r2_1_a_reversed_or_misspelt_review_window_is_refused(raw):
+    bad = copy.deepcopy(raw)
+    bad["windows"]["review"] = {"start": date(2019, 10, 31), "end": date(2019, 10, 10)}
+    bad["windows"]["committee_reveiw"] = {"start": date(2019, 10, 10), "end": date(2019, 10, 31)}
+    assert codes_at(validate_season(bad)) == {("SEASON_WINDOW_REVERSED", "windows.review.end"),
+                                              ("SEASON_UNKNOWN_FIELD", "windows.committee_reveiw")}

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 from tests.deploy.compose_checks import Problems
 
-# Debian packages documents needs to render Chinese PDFs.
-RUNTIME_PACKAGES = ("fonts-wqy-microhei", "poppler-utils", "libjpeg-turbo-progs")
+# Debian packages documents needs: to render Chinese PDFs, and libturbojpeg (PyTurboJPEG's
+# library) for the lossless turn of EXIF-rotated photos.
+RUNTIME_PACKAGES = ("fonts-wqy-microhei", "poppler-utils", "libturbojpeg0")
 
 
 # --- reading the files ---------------------------------------------------------------------------

@@ -30,6 +30,10 @@ def test_the_demo_season_is_valid_open_today_and_marked(today):
     original = load_season(ROOT / "seasons" / "2019.yaml")
     assert season.id == DEMO_ID == "演示"  # printed on every page: watermark and footer
     assert season.application_window.contains(today)
+    # R-2.1: the unit and departments review while the demo's window is open (make run's
+    # walkthrough moves the drill clock past a 5-working-day publicity, still inside it)
+    assert season.review_window == season.application_window
+    assert season.review_window.contains(today + timedelta(days=14))
     assert season.paper_delivery_window.start > season.application_window.end
     assert "演示" in season.title_zh and "演示" in season.notice_no
     assert all(c.name_zh.startswith("【演示】") for c in season.committees)
@@ -163,3 +167,20 @@ def test_the_demo_reads_mail_and_sms_back_from_the_log_backends(tmp_path):
     assert list(sent_messages(log)) == [
         ("sms", "138****3170", "张三您好，已收到4AC46AFA。"),
         ("email", "h***@example.org", "[申报 4AC46AFA] 石磊：\n\n请登录平台审核。")]
+
+
+def test_the_demo_committees_are_in_term_today_so_a_demo_meeting_can_be_held(tmp_path,
+                                                                             monkeypatch):
+    """N-8.1: experts' terms are checked at a meeting's date; the sample file's terms (2018–2020)
+    would refuse today's demo meeting, so the demo loads them shifted around today."""
+    from datetime import date
+
+    from plumbing import quickstart
+    from review import orgs
+
+    monkeypatch.setattr(quickstart, "VAR", tmp_path)
+    today = date.today()
+    registry, problems = orgs.load(quickstart.demo_organisations(today))
+    assert problems == []
+    assert all(e.term_start <= today <= e.term_end
+               for c in registry.committees for e in c.members)

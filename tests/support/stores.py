@@ -10,7 +10,8 @@ from sqlalchemy.pool import StaticPool
 from plumbing.db import Store
 
 
-def sqlite_store(metadata, source: str) -> Store:
+def sqlite_store(metadata, source: str, clock=None) -> Store:
+    """`clock`: the service's clock, which stamps the events' `occurred_at` (plumbing.db.Tx)."""
     engine = create_engine("sqlite://", poolclass=StaticPool,
                            connect_args={"check_same_thread": False})
     metadata.create_all(engine)
@@ -18,5 +19,5 @@ def sqlite_store(metadata, source: str) -> Store:
         engine=engine, source=source, sessionmaker=sessionmaker(bind=engine,
                                                                  expire_on_commit=False),
         outbox=metadata.tables["outbox"], processed=metadata.tables["processed_events"],
-        wake_relay=lambda: None)
+        wake_relay=lambda: None, clock=clock)
     return Store(provider)

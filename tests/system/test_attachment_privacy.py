@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 import requests
 from PIL import Image
 
@@ -54,25 +55,32 @@ def _wait_checked(api, token, app_id, attachment_id, timeout=60):
     return next(a for a in body["attachments"] if a["id"] == attachment_id)
 
 
-def _phone_photo(seed: int):
+def _phone_photo(seed: int, size=(413, 579)):
     """A different picture per test: the same one from two applicants would be flagged as a
-    duplicate (R-3.2)."""
-    upright = portrait((413, 579), seed=seed)
+    duplicate (R-3.2). 413×579 is not a whole number of 16-pixel blocks: documents re-encodes
+    it upright; 416×576 is, and documents turns it losslessly (docs/checks.md)."""
+    upright = portrait(size, seed=seed)
     upright.paste((255, 0, 0), (0, 0, 60, 60))  # a red mark at the top left, as seen
     return phone_photo_jpeg(upright)  # turned by EXIF, with a GPS position
 
 
-def test_streamed_phone_photo_keeps_only_its_upright_stripped_copy(loaded):
+@pytest.mark.parametrize("size, turn", [((413, 579), "re-encoded"), ((416, 576), "lossless")])
+def test_streamed_phone_photo_keeps_only_its_upright_stripped_copy(loaded, size, turn):
     api = loaded.api
-    me = api.token("privacy-put", org=applications.UNIT)
+    me = api.token(f"privacy-put-{turn}", org=applications.UNIT)
     app = applications.create(api, me)
-    data = _phone_photo(41)
+    data = _phone_photo(41 if turn == "re-encoded" else 43, size)
     assert b"PhoneMaker" in data and Image.open(io.BytesIO(data)).getexif().get_ifd(0x8825)
     attachment = applications.upload(api, me, app["id"], "basic", "photo", data)
     assert _wait_checked(api, me, app["id"], attachment["id"])["status"] == "accepted"
-    full = assert_only_checked_copies(loaded, app["id"], attachment["id"], (413, 579))
+    full = assert_only_checked_copies(loaded, app["id"], attachment["id"], size)
     red, green, blue = full.convert("RGB").getpixel((20, 20))
     assert red > 200 and green < 60 and blue < 60  # upright: the mark is back at the top left
+    # Not quantised again: a lossless quarter-turn keeps the upload's tables (transposed with
+    # the blocks), the re-encode writes quality 92's.
+    tables = {n: sorted(t) for n, t in Image.open(io.BytesIO(data)).quantization.items()}
+    kept = {n: sorted(t) for n, t in full.quantization.items()}
+    assert (kept == tables) == (turn == "lossless")
 
 
 def test_presigned_upload_keeps_only_its_checked_copy(loaded):

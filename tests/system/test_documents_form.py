@@ -63,6 +63,7 @@ def submit_with_photo(api, token) -> dict:
 def form(loaded, tmp_path_factory):
     """The rendered 评审表 of a complete application: (application, document, pdf, folder)."""
     api = loaded.api
+    set_clock(loaded, SEASON_NOW)  # 填表时间: the submission's date, 2019-10-15 in season time
     me = api.token("applicant-form-1", org=applications.UNIT, name="阿依古丽·买买提",
                    email="ayguli@example.com")
     app = submit_with_photo(api, me)
@@ -122,6 +123,11 @@ def test_chinese_text_is_extractable_and_correct(form):
                      "工程系列", "纺织", "新疆乌鲁木齐", "单位推荐意见"):
         assert expected in whole, expected
     assert "650102198506150029" not in whole  # the ID number is printed masked
+    # issue #18: the unit's name for 单位 and 工作单位, never its id; no internal rule numbers;
+    # 填表时间 the submission's date (intake's clock), not the draft's or the machine's
+    assert "乌鲁木齐示例机械制造有限公司" in whole and applications.UNIT not in whole
+    assert not re.search(r"\b[RND]-\d", whole), re.search(r"\b[RND]-\d", whole)
+    assert re.search(r"填表时间\s*2019年10月15日", whole), whole[:400]
     number = app["id"][:8].upper()
     for n, text in enumerate(pages, 1):  # watermark, fingerprint and page number on every page
         assert text.count(f"{number}  {doc['verification_code']}  2019年度") >= 10, n
@@ -268,7 +274,10 @@ def test_d4_the_units_publicity_result_and_delivery_list_are_printed_for_its_own
     unit = api.token("P-U01", role="unit_reviewer", org=applications.UNIT, name="单位审核人")
     base = f"/review/units/{applications.UNIT}"
     notice = pdf_text(api.call("GET", f"{base}/publicity-notice.pdf", unit))
-    assert "阿依古丽·买买提" in notice and "（5个工作日）" in notice and "单位审核人" in notice
+    assert "阿依古丽·买买提" in notice and "（5个工作日）" in notice
+    # D-4: the unit's contact from the organisation file (deploy/sample/organisations.yaml)
+    assert "联系人：石磊；电话：0991-0000004；地址：乌鲁木齐市示例路1号人力资源部。" in notice
+    assert "：无" not in notice
     r = api.call("GET", f"{base}/publicity-notice.pdf?result=true", unit)
     result = pdf_text(r)
     assert "公示结果：公示期满，无异议（收到异议0件）" in result

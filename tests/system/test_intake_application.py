@@ -198,10 +198,12 @@ def test_barred_person_and_barred_unit_are_refused(loaded):
     first = apps.create(api, me, app)
     loaded.publish(events.SANCTION_IMPOSED, sanction_id="s-person-1", subject="person",
                    application_id=first["id"], applicant_id="barred-1", unit_id=UNIT,
-                   starts_on="2019-10-15", until="2024-10-14", reason="材料弄虚作假")
+                   person_key=None, series=None, level=None, starts_on="2019-10-15",
+                   last_barred_on="2024-10-14", reason="材料弄虚作假")
     loaded.publish(events.SANCTION_IMPOSED, sanction_id="s-unit-1", subject="unit",
                    application_id=None, applicant_id=None, unit_id="unit-barred-example",
-                   starts_on="2019-10-15", until="2022-10-14", reason="单位营私舞弊")
+                   person_key=None, series=None, level=None, starts_on="2019-10-15",
+                   last_barred_on="2022-10-14", reason="单位营私舞弊")
     api.wait_for(f"/applications/{first['id']}/history", me,
                  lambda h: "sanction_imposed" in [e["action"] for e in h])
     assert api.call("POST", f"/applications/{first['id']}/withdraw", me).status_code == 200

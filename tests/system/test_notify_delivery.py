@@ -159,16 +159,23 @@ def test_a_supplement_request_and_both_reminders_before_the_48_hour_deadline(loa
     original = loaded.clock_file.read_text()
     try:
         deadline = clock_now(loaded) + timedelta(hours=48)
+        request_id = str(uuid.uuid4())
+        items = [{"code": "SUPPLEMENT", "message": "请补充2018年度考核表",
+                  "field": "sections.assessments"}]
         publish(loaded, events.SUPPLEMENT_REQUESTED, application_id=me.id, season="2019",
-                request_id=str(uuid.uuid4()), deadline=deadline.isoformat(),
-                items=[{"code": "SUPPLEMENT", "message": "请补充2018年度考核表",
-                        "field": "sections.assessments"}], reviewer=SECRETARY)
+                request_id=request_id, deadline=None, hours=48, items=items,
+                reviewer=SECRETARY)
         local = deadline.astimezone(timezone(timedelta(hours=8)))
         deadline_text = f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
         mail = me.wait_mail("补充申报材料")[0]
-        assert str(mail["Subject"]) == f"【职称评审】请于 {deadline_text} 前补充申报材料"
+        assert str(mail["Subject"]) == "【职称评审】请在收到本通知后 48 小时内补充申报材料"
         assert "1. 请补充2018年度考核表" in text_of(mail)
         assert "逾期未补充的，视为放弃申报" in text_of(mail)
+        # review starts the 48 hours at the delivery and tells notify the deadline
+        publish(loaded, events.DEADLINE_STARTED, application_id=me.id, season="2019",
+                request_id=request_id, kind="supplement", items=items,
+                told_at=clock_now(loaded).isoformat(), started_by="delivered",
+                deadline=deadline.isoformat())
         time.sleep(1.5)  # a few ticks with 48 h left: no reminder yet
         assert me.mails("提醒") == []
 

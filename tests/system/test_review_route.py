@@ -4,18 +4,23 @@ National Day holidays and make-up working days (R-2.3), and the unit's recommend
 (R-4.2).
 
 Time is moved by writing `system.clock_file` (tests/support/review_api.py); every test puts it
-back to the season's "now" (the `season_clock` fixture). Where a publicity must start before the
-online window (the National Day holidays), the clock is set back after the submission: review
-does not check the application window, intake does.
+back to the season's "now" (the `season_clock` fixture). The unit's and departments' actions
+fall inside the season's review window (R-2.1, 申报及审核时间 10-10..10-31): a publicity cannot
+open over the National Day holidays before it, nor any unit or department act after it.
 """
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
+import yaml
+
+from plumbing.config import ROOT
 
 from tests.support.clock import set_clock
 from tests.support.review_api import (COMMITTEE, MACHINERY, OPINION, TEXTILE, actions_for, admin,
                                       dept_token, local, post, review_view, secretary, submitted,
-                                      unit_token)
+                                      through_unit, unit_token)
 
 pytestmark = [pytest.mark.system, pytest.mark.usefixtures("season_clock")]
 
@@ -79,28 +84,59 @@ def test_three_levels_to_the_committee_across_a_make_up_saturday(loaded):
                                             "forwarded"]
 
 
-def test_publicity_over_national_day_ends_on_the_make_up_saturday(loaded):
-    """R-2.3, R-4.2: opened Monday 2019-09-30, the five working days are 10-08..10-11 and the
-    make-up Saturday 10-12; recommending is refused before the end, with an open objection, or
-    with any other wording than R-4.2's."""
+def test_the_unit_reviews_inside_the_review_window_only(loaded):
+    """R-2.1 申报及审核时间 2019-10-10 至 10-31: a publicity opened on 2019-09-30 (before the
+    window, over the National Day holidays) and one opened on 2019-11-01 are refused with
+    REVIEW_WINDOW_CLOSED naming the window, and nothing is posted; a department cannot forward
+    after 10-31 either."""
     api = loaded.api
+    app_id, _ = submitted(loaded, MACHINERY, "rv-review-window")
+    unit = unit_token(api, MACHINERY)
+    for day in (local(2019, 9, 30, 10), local(2019, 11, 1, 0, 0)):
+        set_clock(loaded, day)
+        r = api.call("POST", f"/review/applications/{app_id}/publicity", unit)
+        assert (r.status_code, r.json()["code"]) == (409, "REVIEW_WINDOW_CLOSED"), r.text
+        assert "2019年10月10日至2019年10月31日（含）" in r.json()["message"]
+    set_clock(loaded, local(2019, 10, 31, 23, 59))  # the last day, in Urumqi's official time
+    assert review_view(api, app_id, unit)["publicities"] == []
+    pub = post(api, f"/review/applications/{app_id}/publicity", unit, status=201)
+    assert pub["starts_on"] == "2019-10-31"
+    set_clock(loaded, local(2019, 11, 8, 9))  # its five working days are over, the window too
+    r = api.call("POST", f"/review/applications/{app_id}/recommend", unit, json={"opinion": OPINION})
+    assert (r.status_code, r.json()["code"]) == (409, "REVIEW_WINDOW_CLOSED")
+    assert review_view(api, app_id, unit)["current_step"]["id"] == MACHINERY  # nothing changed
+
+    set_clock(loaded, local(2019, 10, 15, 10))
+    other, _ = submitted(loaded, MACHINERY, "rv-review-window-2")
+    through_unit(loaded, other, MACHINERY, local(2019, 10, 15, 10))
+    set_clock(loaded, local(2019, 11, 1, 9))
+    r = api.call("POST", f"/review/applications/{other}/forward", dept_token(api, "dept-urumqi"))
+    assert (r.status_code, r.json()["code"]) == (409, "REVIEW_WINDOW_CLOSED")
+
+
+def test_publicity_ends_after_its_last_working_day_with_objections_and_the_exact_opinion(loaded):
+    """R-2.3, R-4.2: opened Thursday 2019-10-10, the five working days are 10-11, the make-up
+    Saturday 10-12 and 10-14..10-16; recommending is refused before the end, with an open
+    objection, or with any other wording than R-4.2's."""
+    api = loaded.api
+    set_clock(loaded, local(2019, 10, 10, 9))
     app_id, _ = submitted(loaded, MACHINERY, "rv-national-day")
     unit = unit_token(api, MACHINERY)
     r = api.call("POST", f"/review/applications/{app_id}/recommend", unit, json={"opinion": OPINION})
     assert r.status_code == 409 and r.json()["code"] == "PUBLICITY_NOT_OPENED"
 
-    set_clock(loaded, local(2019, 9, 30, 10))
+    set_clock(loaded, local(2019, 10, 10, 10))
     pub = post(api, f"/review/applications/{app_id}/publicity", unit, status=201)
-    assert (pub["starts_on"], pub["ends_on"]) == ("2019-09-30", "2019-10-12")
+    assert (pub["starts_on"], pub["ends_on"]) == ("2019-10-10", "2019-10-16")
 
-    set_clock(loaded, local(2019, 10, 12, 23, 30))
+    set_clock(loaded, local(2019, 10, 16, 23, 30))
     r = api.call("POST", f"/review/applications/{app_id}/recommend", unit, json={"opinion": OPINION})
     assert r.status_code == 409
     assert [p["code"] for p in r.json()["problems"]] == ["PUBLICITY_RUNNING"]
     objection = post(api, f"/review/applications/{app_id}/objections", unit,
                      {"text": "实名反映：业绩材料中某项目非本人主持"}, status=201)
 
-    set_clock(loaded, local(2019, 10, 13, 9))
+    set_clock(loaded, local(2019, 10, 17, 9))
     r = api.call("POST", f"/review/applications/{app_id}/recommend", unit, json={"opinion": OPINION})
     assert r.status_code == 409
     assert [p["code"] for p in r.json()["problems"]] == ["PUBLICITY_OBJECTION_OPEN"]
@@ -117,8 +153,24 @@ def test_publicity_over_national_day_ends_on_the_make_up_saturday(loaded):
         "recommended", OPINION, "dept-urumqi")
 
 
-def test_unknown_calendar_year_is_refused_loudly(loaded):
-    """R-2.3: a year neither the calendar package nor the override table knows is refused."""
+@pytest.fixture
+def review_open_until_2099(loaded, tmp_path):
+    """The 2019 season with its review window (R-2.1, season data) stretched to 2099, for the
+    length of one test; the season as the notice fixed it is loaded back afterwards."""
+    raw = yaml.safe_load((ROOT / "seasons" / "2019.yaml").read_text("utf-8"))
+    raw["windows"]["review"] = {"start": date(2019, 10, 10), "end": date(2099, 12, 31)}
+    stretched = tmp_path / "2019.yaml"
+    stretched.write_text(yaml.safe_dump(raw, allow_unicode=True), "utf-8")
+    loaded.titles("load-season", str(stretched))
+    try:
+        yield
+    finally:
+        loaded.titles("load-season", str(ROOT / "seasons" / "2019.yaml"))
+
+
+def test_unknown_calendar_year_is_refused_loudly(loaded, review_open_until_2099):
+    """R-2.3: a year neither the calendar package nor the override table knows is refused (in
+    a season whose review window reaches that year: R-2.1 would refuse first)."""
     api = loaded.api
     app_id, _ = submitted(loaded, MACHINERY, "rv-calendar-2099")
     set_clock(loaded, local(2099, 3, 2, 10))

@@ -46,11 +46,12 @@ def test_sanctions_bar_the_unit_and_the_person_from_a_new_application(loaded):
     unit = post(api, "/admin/sanctions", admin(api), {
         "subject": "unit", "application_id": app_id, "reason": "单位审核中弄虚作假，伪造业绩证明"},
         status=201)
-    assert (unit["subject_id"], unit["starts_on"], unit["until"]) == (
-        CHEMDESIGN, "2019-10-15", "2022-10-15")
+    assert (unit["subject_id"], unit["starts_on"], unit["last_barred_on"]) == (
+        CHEMDESIGN, "2019-10-15", "2022-10-14")
     person = post(api, "/admin/sanctions", admin(api), {
         "subject": "person", "application_id": app_id, "reason": "伪造职称证书"}, status=201)
-    assert (person["subject_id"], person["until"]) == ("rv-sanction-1", "2024-10-15")
+    assert (person["subject_id"], person["last_barred_on"]) == ("rv-sanction-1", "2024-10-14")
+    assert (person["series"], person["level"]) == (mine["series"], mine["level"])
 
     other = api.token("rv-sanction-2", org=CHEMDESIGN)
     r = create_until_refused(api, other, body(unit_id=CHEMDESIGN))
@@ -62,9 +63,44 @@ def test_sanctions_bar_the_unit_and_the_person_from_a_new_application(loaded):
     r = create_until_refused(api, me, mine)
     assert r.status_code == 422, r.text
     assert {"PERSON_BARRED", "UNIT_BARRED"} <= {p["code"] for p in r.json()["problems"]}
+    said = {p["code"]: p["message"] for p in r.json()["problems"]}
+    assert person["period_zh"] in said["PERSON_BARRED"]  # the same dates, said the same way
+    assert unit["period_zh"] in said["UNIT_BARRED"]
     listed = json.loads(loaded.titles("export", "sanctions", service="review").stdout)
     assert {(x["subject"], x["subject_id"]) for x in listed} >= {
         ("unit", CHEMDESIGN), ("person", "rv-sanction-1")}
+
+
+def test_a_responsible_person_named_by_id_number_is_barred_under_any_account_for_that_title(
+        loaded):
+    """R-1.5 直接责任人: a person with no application of their own is named by ID number (intake
+    keeps it; review gets its keyed hash), with the title barred (相应职称) and the decision's
+    date (2016-06-01: barred through 2021-05-31). Another platform account with the same ID
+    number is refused that title, and may still apply for another level."""
+    api = loaded.api
+    barred = body(unit_id=MACHINERY)  # engineering, senior_engineer
+    number = barred["sections"]["basic"]["id_number"]
+    r = api.call("POST", "/admin/sanctions", admin(api), json={
+        "subject": "person", "id_number": number, "series": "engineering",
+        "level": "senior_engineer", "decided_on": "2019-10-16", "reason": "出具虚假业绩证明"})
+    assert (r.status_code, r.json()["code"]) == (422, "SANCTION_DATE_IN_FUTURE"), r.text
+    sanction = post(api, "/admin/sanctions", admin(api), {
+        "subject": "person", "id_number": number, "series": "engineering",
+        "level": "senior_engineer", "decided_on": "2016-06-01",
+        "reason": "作为直接责任人出具虚假业绩证明"}, status=201)
+    assert (sanction["starts_on"], sanction["last_barred_on"]) == ("2016-06-01", "2021-05-31")
+    assert number not in json.dumps(sanction) and sanction["subject_id"].startswith("id:650")
+    listed = json.loads(loaded.titles("export", "sanctions", service="review").stdout)
+    assert number not in json.dumps(listed, ensure_ascii=False)
+
+    r = create_until_refused(api, api.token("rv-responsible-account-2", org=MACHINERY), barred)
+    assert r.status_code == 422, r.text
+    assert [p["code"] for p in r.json()["problems"]] == ["PERSON_BARRED"]
+    assert sanction["period_zh"] in r.json()["problems"][0]["message"]
+    other_level = {**barred, "level": "engineer"}
+    r = api.call("POST", "/applications", api.token("rv-responsible-account-3", org=MACHINERY),
+                 json=other_level)
+    assert r.status_code == 201, r.text
 
 
 # ---- audit (R-4.1) --------------------------------------------------------------------------------

@@ -26,8 +26,8 @@ How it stays cheap (a scan is decoded once, at 1/4–1/8 scale; docs/checks.md h
    tail); JFIF, ICC profile and Adobe segments stay because they define colours. Pixels are
    bit-for-bit the upload's.
 4. Rotated images (EXIF orientation 2–8, mostly phone photos) are turned **losslessly** too, by
-   libjpeg-turbo's transform (`jpegtran -perfect`), wherever the sides are whole MCUs; only the
-   rest is decoded in full, turned and re-encoded.
+   libjpeg-turbo's transform in process (`documents.turns`, PyTurboJPEG), wherever the sides are
+   whole MCUs; only the rest is decoded in full, turned and re-encoded.
 
 Two perceptual hashes are kept of every decoded image (`documents.hashes`): the cross-applicant
 "same certificate uploaded twice" signal, `documents.duplicates`.
@@ -37,9 +37,6 @@ from __future__ import annotations
 import io
 import math
 import re
-import shutil
-import subprocess
-import tempfile
 import warnings
 from dataclasses import dataclass, field
 
@@ -49,6 +46,7 @@ from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 from contracts.errors import Problem
 from documents import legibility
 from documents.hashes import fine_hash, perceptual_hash
+from documents.turns import TURNER
 
 ACCEPTED, REJECTED, FLAGGED = "accepted", "rejected", "flagged"
 
@@ -205,42 +203,34 @@ def _decode_reduced(img: Image.Image, *, colour: bool) -> Image.Image:
     return img if img.mode in ("L", "RGB") else img.convert("RGB" if colour else "L")
 
 
-# EXIF orientation → (jpegtran's lossless operation, Pillow's transpose of the decoded copy).
-_TURNS = {
-    2: (["-flip", "horizontal"], Image.Transpose.FLIP_LEFT_RIGHT),
-    3: (["-rotate", "180"], Image.Transpose.ROTATE_180),
-    4: (["-flip", "vertical"], Image.Transpose.FLIP_TOP_BOTTOM),
-    5: (["-transpose"], Image.Transpose.TRANSPOSE),
-    6: (["-rotate", "90"], Image.Transpose.ROTATE_270),
-    7: (["-transverse"], Image.Transpose.TRANSVERSE),
-    8: (["-rotate", "270"], Image.Transpose.ROTATE_90),
+# EXIF orientation → Pillow's transpose of the decoded reduced copy.
+_TRANSPOSES = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
 }
-JPEGTRAN = shutil.which("jpegtran")  # libjpeg-turbo-progs; None: the re-encoding fallback
 
 
 def _decode_turned(img: Image.Image, data: bytes, orientation: int, *,
                    colour: bool) -> tuple[Image.Image, bytes]:
     """EXIF orientation 2–8 (phone photos): the reduced copy is decoded like an upright one (so a
     truncated file is refused the same way) and turned; the clean copy is the upload turned
-    **losslessly** by libjpeg-turbo's transform (`jpegtran -perfect`: the DCT blocks are
-    rearranged, nothing is decoded to pixels or quantised again) without any marker but the
-    ICC profile. Where the transform is not perfect (a width or height that is not a multiple of
-    the JPEG's block size) or jpegtran is absent, the upload is decoded in full, turned and
-    re-encoded at quality 92."""
-    args, transpose = _TURNS[orientation]
-    fits = _blocks_fit(img)
-    reduced = _decode_reduced(img, colour=colour).transpose(transpose)
-    if JPEGTRAN is not None and fits:
-        # The upload goes in as a file, not through stdin: a child that stops reading early
-        # (a refused transform) must not leave us writing into a closed pipe (under eventlet's
-        # green subprocess that spins).
-        with tempfile.NamedTemporaryFile(suffix=".jpg") as src:
-            src.write(data)
-            src.flush()
-            done = subprocess.run([JPEGTRAN, "-perfect", "-copy", "icc", *args, src.name],
-                                  stdin=subprocess.DEVNULL, capture_output=True, check=False)
-        if done.returncode == 0 and done.stdout:
-            return reduced, strip_metadata(done.stdout)
+    **losslessly**, in process, by libjpeg-turbo's transform (`documents.turns`: the DCT blocks
+    are rearranged, nothing is decoded to pixels or quantised again), then stripped of every
+    marker but JFIF, ICC and Adobe. Fallback, where the transform cannot be perfect (a side
+    turned to the top or left that is not a whole number of the JPEG's MCUs), libjpeg-turbo
+    warns, or libturbojpeg is absent: the upload is decoded in full, turned and re-encoded at
+    quality 92 (lossy, but upright and stripped all the same)."""
+    fits = _blocks_fit(img)  # from the header: the draft decode below changes img.size
+    reduced = _decode_reduced(img, colour=colour).transpose(_TRANSPOSES[orientation])
+    if TURNER is not None and fits:
+        turned = TURNER.turn(data, orientation)
+        if turned is not None:
+            return reduced, strip_metadata(turned)
     return reduced, _reencoded_upright(data)
 
 
@@ -260,9 +250,10 @@ def _reencoded_upright(data: bytes) -> bytes:
     if upright.mode not in ("L", "RGB"):
         upright = upright.convert("RGB")
     out = io.BytesIO()
-    # No exif= argument: Pillow writes none. The ICC profile is colour, not metadata: keep it.
-    upright.save(out, "JPEG", quality=92, icc_profile=full.info.get("icc_profile"))
-    return out.getvalue()
+    # Pillow writes back the upload's comment (`info["comment"]`) unless told otherwise: the
+    # copy goes through strip_metadata like every other. The ICC profile is colour: keep it.
+    upright.save(out, "JPEG", quality=92, icc_profile=full.info.get("icc_profile"), comment=b"")
+    return strip_metadata(out.getvalue())
 
 
 # --- lossless metadata removal -------------------------------------------------------------------

@@ -25,7 +25,8 @@ from sqlalchemy.exc import IntegrityError
 from contracts.errors import Refusal
 from contracts.people import application_number
 from documents import dependencies, store
-from documents.form import claims_exemption, exemption_data, form_from_snapshot, guarantee_data
+from documents.form import (claims_exemption, exemption_data, form_from_snapshot, guarantee_data,
+                            unit_of)
 from documents.rendering import (EXEMPTION, FORM, GUARANTEE, draw, draw_recorded, record,
                                  season_labels_of)
 from plumbing.rpc import refusals_as_data, rpc
@@ -111,7 +112,10 @@ class Downloads:
         if kind == EXEMPTION and not claims_exemption(snapshot):
             raise Refusal("FORM_NOT_APPLICABLE", "未申请继续教育免试，不需要附件2", status=409,
                           field="kind")
-        form = form_from_snapshot(snapshot, applicant, season_labels_of(season))
+        with self.db.session() as session:  # the unit's name, never its id (D-1)
+            unit = store.organisation(session, unit_of(snapshot))
+        form = form_from_snapshot(snapshot, applicant, season_labels_of(season),
+                                  unit.name if unit is not None else None)
         data = guarantee_data(form) if kind == GUARANTEE else exemption_data(form, season)
         digest = hashlib.sha256(json.dumps([kind, data], sort_keys=True, ensure_ascii=False,
                                            default=str).encode()).hexdigest()[:16]

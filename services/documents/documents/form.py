@@ -35,8 +35,18 @@ def _entries(section, key="entries") -> list:
     return [e for e in items if isinstance(e, dict)]
 
 
-def form_from_snapshot(snapshot: dict, applicant: dict, labels: dict | None = None) -> dict:
-    """`labels` maps the season's ids (series, specialty, level) to their Chinese names."""
+def unit_of(snapshot: dict) -> str | None:
+    """The applicant's own unit (工作单位): the basic section's, else the reviewing unit."""
+    basic = (snapshot.get("sections") or {}).get("basic") or {}
+    own = basic.get("unit_id")
+    return own if isinstance(own, str) and own else snapshot.get("unit_id")
+
+
+def form_from_snapshot(snapshot: dict, applicant: dict, labels: dict | None = None,
+                       unit_name: str | None = None) -> dict:
+    """`labels` maps the season's ids (series, specialty, level) to their Chinese names;
+    `unit_name` is the name of the unit (`unit_of`) as the organisation file gives it: the form
+    prints names, never an internal id."""
     labels = labels or {}
     s = snapshot.get("sections") or {}
     basic = s.get("basic") or {}
@@ -52,7 +62,7 @@ def form_from_snapshot(snapshot: dict, applicant: dict, labels: dict | None = No
             "birth_date": _month(basic.get("birth_date")),
             "birth_place": basic.get("birth_place", EMPTY),
             "id_number_masked": mask_id(str(basic.get("id_number") or "")),
-            "unit": basic.get("unit_name") or snapshot.get("unit_id") or EMPTY,
+            "unit": unit_name or basic.get("unit_name") or EMPTY,
             "work_start": _month(basic.get("work_start_date")),
             "health": basic.get("health", EMPTY),
             "administrative_post": basic.get("administrative_post", EMPTY),

@@ -51,6 +51,23 @@ def _contact(context: dict) -> dict:
             for k in ("person", "phone", "address")}
 
 
+OBJECTION = "公示期间，如对公示人员的申报材料有异议，请以书面形式并署真实姓名向本单位人事部门反映"
+CONTACT_LABELS = (("person", "联系人"), ("phone", "电话"), ("address", "地址"))
+
+
+def objection_text(record: dict | None, given: dict) -> str:
+    """D-4, R-4.2: whom to write to with an objection. Each of 联系人, 电话, 地址 is the unit's
+    own from the organisation file (`record`), else what the request gave (`given`); one that
+    neither has is left out, never printed as 无 (see docs/rules.md D-4)."""
+    record = record or {}
+    parts = []
+    for key, label in CONTACT_LABELS:
+        value = str(record.get(key) or "").strip() or str(given.get(key) or "").strip()
+        if value and value != EMPTY:
+            parts.append(f"{label}：{value}")
+    return OBJECTION + ("。" + "；".join(parts) if parts else "") + "。"
+
+
 def publicity_data(rows, context: dict) -> dict:
     """R-4.2: the unit's notice of the applicants it posts, the period (R-2.3: working days) and
     whom to write to; with `context.result` true, the result: objections counted, and whether
@@ -68,7 +85,8 @@ def publicity_data(rows, context: dict) -> dict:
             "period": {"start": min(str(r["starts_on"]) for r in rows),
                        "end": max(str(r["ends_on"]) for r in rows),
                        "working_days": _text(context, "working_days", "context.working_days")},
-            "applicants": applicants, "contact": _contact(context),
+            "applicants": applicants,
+            "objection": objection_text(context.get("unit_contact"), _contact(context)),
             "issued_on": _text(context, "issued_on", "context.issued_on")}
     if context.get("result"):
         open_ = [i for i, r in enumerate(rows) if not r.get("outcome")]

@@ -87,3 +87,13 @@ printed_lists = Table(
     Column("pages", Integer, nullable=False),
     Column("rendered_at", UtcDateTime(), nullable=False),
 )
+
+# 0004: the organisations as review's organisations_loaded told them (issue #18): a unit's name
+# printed for 工作单位 and 单位 on the 评审表 (D-1), its contact on its publicity notice (D-4).
+organisations = Table(
+    "organisations", metadata,
+    Column("id", String(80), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("contact", JSON, nullable=False),  # {person, phone, address}: what the file gives
+)

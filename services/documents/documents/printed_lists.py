@@ -29,6 +29,10 @@ class PrintedLists:
         result (R-4.2), a unit's paper-delivery list (R-5.1), the results list (R-6.1), drawn
         from the rows intake gathered — documents keeps none of them. The code is keyed on what
         the list says, so the same rows print the same code and fingerprint."""
+        if kind == lists.PUBLICITY:  # the unit's contact as the organisation file has it
+            with self.db.session() as session:
+                unit = store.organisation(session, context.get("org_id"))
+            context = {**context, "unit_contact": dict(unit.contact) if unit else {}}
         data = lists.list_data(kind, rows, context)
         org = str(context.get("org_id") or context.get("org_name"))
         digest = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False,

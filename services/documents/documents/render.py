@@ -71,8 +71,9 @@ def render_exemption_form(data: dict, *, meta: DocumentMeta) -> RenderedDocument
 def render_publicity_notice(data: dict, *, meta: DocumentMeta) -> RenderedDocument:
     """D-4, R-4.2, R-2.3: a unit's publicity notice (公示) — and, when `data["result"]` is given,
     its result (公示结果, R-5.1 (2)). `data`: {unit, period: {start, end, working_days},
-    applicants: [{name, current_title, applied_title, specialty}], contact: {person, phone,
-    address}, issued_on, result: {objections, text, date} | absent}."""
+    applicants: [{name, current_title, applied_title, specialty}], objection: the sentence on
+    whom to write to (`lists.objection_text`), issued_on, result: {objections, text, date} |
+    absent}."""
     return render_layout("publicity_notice", data, meta)
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import functools
 import uuid
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 from contracts import events
 from contracts.errors import Refusal
@@ -21,10 +23,11 @@ from contracts.people import application_number
 from contracts.season import load_season
 from documents import dependencies, render, store
 from documents.form import (claims_exemption, exemption_data, form_from_snapshot,
-                            guarantee_data, printed_opinion, season_labels, with_opinions)
+                            guarantee_data, printed_opinion, season_labels, unit_of,
+                            with_opinions)
 from documents.heavy import heavy
 from plumbing.config import ROOT
-from plumbing.events import subscribe
+from plumbing.events import handles, subscribe
 
 FORM = "evaluation_form"  # 专业技术职务任职资格评审表 (D-1)
 GUARANTEE = "guarantee"  # 附件1 专业技术资格评审材料真实性保证书 (D-2)
@@ -32,6 +35,21 @@ EXEMPTION = "exemption_form"  # 附件2 继续教育免试审批表 (D-3, R-3.4)
 RENDERERS = {FORM: render.render_evaluation_form, GUARANTEE: render.render_guarantee,
              EXEMPTION: render.render_exemption_form}
 PHOTO = "photo"  # 一寸免冠照片 (R-3.3 §1)
+SEASON_TZ = ZoneInfo("Asia/Shanghai")  # the season's time zone (R-2.1): the form's dates
+
+
+class UnknownUnit(Exception):
+    """A submission names a unit documents has not been told of (review's
+    organisations_loaded): expected, retried like any failed event."""
+
+
+def form_date(payload: dict) -> str:
+    """填表时间 (D-1): the submission's date in the season's time zone, from intake's
+    `submitted_at` (the envelope's `occurred_at` only for payloads that predate it)."""
+    instant = datetime.fromisoformat(payload.get("submitted_at") or payload["occurred_at"])
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=timezone.utc)
+    return instant.astimezone(SEASON_TZ).date().isoformat()
 
 
 @functools.cache
@@ -50,8 +68,14 @@ class ApplicationDocuments:
     db, storage = dependencies.db, dependencies.storage
     clock, config = dependencies.clock, dependencies.config
 
+    @handles(events.ORGANISATIONS_LOADED)
+    def on_organisations_loaded(self, tx, payload):
+        """The organisations' names (printed on the 评审表, D-1) and contacts (printed on the
+        unit's publicity notice, D-4), replaced by each loaded file."""
+        store.replace_organisations(tx.session, payload["organisations"])
+
     # `subscribe`, not `@handles`: the photo is read before the transaction.
-    @subscribe(events.APPLICATION_SUBMITTED)
+    @subscribe(events.APPLICATION_SUBMITTED, expected_exceptions=UnknownUnit)
     def on_application_submitted(self, payload):
         """Every submission gets its own documents, from the frozen version: the 评审表 (D-1)
         with the checked one-inch photo, the opinions recorded online so far and boxes for the
@@ -70,8 +94,8 @@ class ApplicationDocuments:
             with self.db.consume(payload, "intake.application_submitted"):
                 return
         form = form_from_snapshot(payload["snapshot"], payload["applicant"],
-                                  season_labels_of(season))
-        generated_at = payload["occurred_at"][:10]
+                                  season_labels_of(season), self._unit_name(payload))
+        generated_at = form_date(payload)
         photo_key = latest_clean_copy(photo_ids, clean)
         photo = self.storage.get_bytes(self.storage.attachments, photo_key) if photo_key else None
         wanted = [(FORM, with_opinions(form, recorded), photo),
@@ -92,8 +116,9 @@ class ApplicationDocuments:
     @subscribe(events.STEP_DECIDED)
     def on_step_decided(self, payload):
         """D-1, R-4.1: a reviewer decided; the 评审表 of the application's latest version is
-        recorded again (drawn on first download), as its next revision, with every opinion recorded so far printed in its
-        box (the unit's R-4.2 text as recorded, the department's, the committee's formal review).
+        recorded again (drawn on first download), as its next revision, with every opinion
+        recorded so far printed in its box (the unit's R-4.2 text as recorded, the
+        department's, the committee's formal review).
         The decision is kept here; the same decision announced again records nothing."""
         app_id = payload["application_id"]
         opinion = {"application_id": app_id, "task_id": payload["task_id"],
@@ -125,6 +150,21 @@ class ApplicationDocuments:
 
     def _record(self, tx, row: dict):
         record(tx, row, self.clock())
+
+    def _unit_name(self, payload: dict) -> str | None:
+        """工作单位 (D-1): the name of the applicant's own unit. When documents knows neither it
+        nor the reviewing unit, the organisation file has not reached it yet: UnknownUnit, so
+        the event is retried. An own unit outside the file (an aid staffer's, R-3.5) prints
+        as 无, never as an id."""
+        own, reviewing = unit_of(payload["snapshot"]), payload["unit_id"]
+        with self.db.session() as session:
+            found = {u: store.organisation(session, u) for u in {own, reviewing} if u}
+        if found.get(own) is not None:
+            return found[own].name
+        if found.get(reviewing) is None:
+            raise UnknownUnit(f"unit {reviewing} unknown: load the organisation file "
+                              "(titles load-orgs) before submissions are rendered")
+        return None
 
 
 def latest_clean_copy(photo_ids: list[str], clean: dict[str, str | None]) -> str | None:

@@ -177,3 +177,21 @@ def check_of(session, attachment_id: str):
     """The check of one attachment (its verdict and the keys of its checked copies), or None."""
     return session.execute(select(m.checks).where(
         m.checks.c.attachment_id == attachment_id)).first()
+
+
+# ---- organisations (review's organisations_loaded) ----------------------------------------------
+
+def replace_organisations(session, organisations: list[dict]) -> None:
+    """The organisation file as loaded replaces what documents knew."""
+    session.execute(m.organisations.delete())
+    for o in organisations:
+        session.execute(m.organisations.insert().values(
+            id=o["id"], name=o["name"], kind=o.get("kind") or "unit",
+            contact=dict(o.get("contact") or {})))
+
+
+def organisation(session, org_id: str | None):
+    """An organisation's row (name, contact), or None."""
+    if not org_id:
+        return None
+    return session.execute(select(m.organisations).where(m.organisations.c.id == org_id)).first()

@@ -19,8 +19,8 @@ from intake.http.problems import endpoint, json_response, read_json
 from intake.http.server import http
 from intake.lifecycle import Status
 from intake.pii import Pii, normalise
-from intake.rules import catalogue_problems, category_problems, creation_problems, \
-    validate_draft_patch
+from intake.rules import bar_problems, catalogue_problems, category_problems, \
+    creation_problems, validate_draft_patch
 from intake.rules.fields import validate_opening_sections
 from intake.rules.idcard import id_number_error
 
@@ -163,10 +163,15 @@ class Applications:
                 if store.active_applications(tx.session, app.season, person_hash, app.id):
                     problems.append(Problem("APPLICATION_EXISTS",
                                             "本年度已有一份进行中的申报，不能重复申报"))
-            if problems:
-                raise Refusal.of(problems, code="APPLICATION_INVALID", message=PATCH_INVALID)
             own_unit = basic.get("unit_id") if isinstance(basic.get("unit_id"), str) \
                 else app.own_unit_id
+            units = {u for u in (own_unit, records.reviewing_unit(merged, own_unit)) if u}
+            problems += bar_problems(merged, season, person_id=person_hash or principal.sub,
+                                     unit_id=own_unit or "", active_bars=store.bars_against(
+                                         tx.session, season.local_date(self.clock()),
+                                         person_hash, principal.sub, units))
+            if problems:
+                raise Refusal.of(problems, code="APPLICATION_INVALID", message=PATCH_INVALID)
             with one_active_application():
                 store.update_application(
                     tx.session, app.id, series=merged["series"],

@@ -113,7 +113,12 @@ bars = Table(
     Column("subject_key", String(80), nullable=False, index=True),  # person hash | unit id
     Column("applicant_id", String(80), index=True),  # the platform's subject, for a person
     Column("starts_on", Date, nullable=False),
-    Column("until", Date, nullable=False),
+    # 0005: the last day barred, included (was `until`, which held review's first free day)
+    Column("last_barred_on", Date, nullable=False),
+    # 0005: a person's scope (相应职称): a series and a level, or every level (level NULL);
+    # NULL series bars every title (a unit, and the bars recorded before 0005)
+    Column("series", String(40)),
+    Column("level", String(40)),
     Column("reason", Text, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
 )

@@ -9,7 +9,7 @@ the history and leaves the status as it is.
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 
 from contracts import events
 from intake import dependencies, records, store
@@ -110,6 +110,9 @@ class Projection:
         ret = {k: payload[k] for k in ("step", "problems", "submissions_used",
                                        "submissions_left", "reviewer")}
         ret["returned_at"] = payload["occurred_at"]
+        # R-4.5: a committee's return is a request for changes; its deadline comes with
+        # deadline_started (48 hours from being told)
+        ret["request_id"], ret["deadline"] = payload.get("request_id"), None
         self._record(tx, payload["application_id"], records.actor(payload["reviewer"]),
                      "returned", ret, event="application_returned", last_return=ret)
 
@@ -120,6 +123,24 @@ class Projection:
         self._record(tx, payload["application_id"], records.actor(payload["reviewer"]),
                      "supplement_requested", request, event="supplement_requested",
                      supplement=request)
+
+    @handles(events.DEADLINE_STARTED)
+    def on_deadline_started(self, tx, payload):
+        """R-4.5: the 48 hours of the committee's request started (the applicant was told):
+        the deadline an answer (a supplement, or the resubmission after a committee return) is
+        refused after."""
+        app = store.application(tx.session, payload["application_id"])
+        if app is None:
+            return
+        key = "supplement" if payload["kind"] == "supplement" else "last_return"
+        held = getattr(app, key) or {}
+        values = {}
+        if held.get("request_id") == payload["request_id"]:
+            values[key] = {**held, "deadline": payload["deadline"],
+                           "told_at": payload["told_at"], "started_by": payload["started_by"]}
+        self._record(tx, payload["application_id"], "review", "deadline_started",
+                     {k: payload[k] for k in ("request_id", "kind", "told_at", "started_by",
+                                              "deadline")}, **values)
 
     @handles(events.APPLICATION_ABANDONED)
     def on_application_abandoned(self, tx, payload):
@@ -138,21 +159,35 @@ class Projection:
 
     @handles(events.SANCTION_IMPOSED)
     def on_sanction_imposed(self, tx, payload):
-        """R-1.5: a barred person or unit cannot open an application until `until` (review
-        decides how long: 5 years for a person, 3 for a unit)."""
+        """R-1.5: a barred person or unit cannot open an application from `starts_on` to
+        `last_barred_on`, both included (review decides how long: 5 years for a person, 3 for
+        a unit). A person is found by the keyed hash of the ID number (review's `person_key`,
+        or that of the application the fraud was found in) and by the platform account."""
         subject = payload["subject"]
         if subject == "person":
-            key = store.person_hash_of(tx.session, payload.get("application_id")) \
+            key = payload.get("person_key") \
+                or store.person_hash_of(tx.session, payload.get("application_id")) \
                 or payload["applicant_id"]
         else:
             key = payload["unit_id"]
+        last = last_barred_on(payload)
         store.replace_bar(
             tx.session, payload["sanction_id"], subject=subject, subject_key=key,
             applicant_id=payload.get("applicant_id") if subject == "person" else None,
-            starts_on=date.fromisoformat(payload["starts_on"][:10]),
-            until=date.fromisoformat(payload["until"][:10]),
+            starts_on=date.fromisoformat(payload["starts_on"][:10]), last_barred_on=last,
+            series=payload.get("series") if subject == "person" else None,
+            level=payload.get("level") if subject == "person" else None,
             reason=payload["reason"], created_at=self.clock())
         if store.application_exists(tx.session, payload.get("application_id")):
             store.append_history(tx.session, payload["application_id"], self.clock(), "review",
                                  "sanction_imposed", {"subject": subject,
-                                                      "until": payload["until"]})
+                                                      "starts_on": payload["starts_on"],
+                                                      "last_barred_on": last.isoformat()})
+
+
+def last_barred_on(payload: dict) -> date:
+    """R-1.5: the bar's last day, included. An event sent before the contract said so carries
+    `until`, review's first free day: the day before it is the last barred."""
+    if payload.get("last_barred_on"):
+        return date.fromisoformat(payload["last_barred_on"][:10])
+    return date.fromisoformat(payload["until"][:10]) - timedelta(days=1)

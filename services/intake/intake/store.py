@@ -260,17 +260,18 @@ def latest_document(session, application_id: str, kind: str, of_version: int) ->
 
 def bars_against(session, today: date, person_hash: str | None, applicant_id: str,
                  units: set[str]) -> list[Bar]:
-    """The bars in force today against this person (by ID number or platform id) or their
-    units, as the eligibility rule sees them."""
+    """The bars in force today (first to last barred day, both included) against this person
+    (by ID number or platform id) or their units, as the eligibility rule sees them."""
     rows = session.execute(select(m.bars).where(
-        m.bars.c.starts_on <= today, m.bars.c.until >= today)).all()
+        m.bars.c.starts_on <= today, m.bars.c.last_barred_on >= today)).all()
     found = []
     for b in rows:
         if b.subject == "person" and (b.subject_key == person_hash
                                       or b.applicant_id == applicant_id):
-            found.append(Bar("person", person_hash or applicant_id, b.until))
+            found.append(Bar("person", person_hash or applicant_id, b.last_barred_on,
+                             b.starts_on, b.series, b.level))
         elif b.subject == "unit" and b.subject_key in units:
-            found.append(Bar("unit", b.subject_key, b.until))
+            found.append(Bar("unit", b.subject_key, b.last_barred_on, b.starts_on))
     return found
 
 

@@ -61,7 +61,8 @@ class Submissions:
                 version=version, submission_no=submission_no, kind=kind,
                 applicant_id=app.applicant_id, unit_id=app.unit_id, category=app.category,
                 series=app.series, level=app.level, specialty=app.specialty or None,
-                applicant=records.contact(app), snapshot=snapshot)
+                applicant=records.contact(app), snapshot=snapshot,
+                submitted_at=now.isoformat())
         return version
 
     @http("POST", "/applications/<string:application_id>/submit")
@@ -88,6 +89,11 @@ class Submissions:
             if problems:
                 raise refuse_all(problems, "INCOMPLETE", INCOMPLETE)
             kind = "first" if app.submission_count == 0 else "resubmission"
+            changes_due = records.parse_instant((app.last_return or {}).get("deadline")) \
+                if app.status == "returned" else None
+            if changes_due is not None and now > changes_due:  # a committee return
+                raise Refusal("CHANGES_DEADLINE_PASSED",
+                              "评审委员会退回修改已超过48小时时限，视为放弃申报", status=409)
             self._freeze(tx, app, principal, kind, now, atts)
             changes = {"status": status.value, "submission_count": app.submission_count + 1,
                        "updated_at": now}

@@ -34,10 +34,12 @@ from datetime import datetime, timedelta
 from kombu import Producer
 from nameko.extensions import DependencyProvider
 
+from contracts import events
 from contracts.errors import Refusal
 from notify import channels, policy, store
 from notify.channels import DeliveryFailure, PermanentFailure, TransientFailure
 from notify.lifecycle import SENDS, UNDELIVERED, Status, after_failure_event
+from notify.messages import template_name, told_about
 from plumbing.masking import mask_text
 from notify.templates import render
 from plumbing import metrics, topology
@@ -51,6 +53,7 @@ log = logging.getLogger(__name__)
 # queue of the topology, like the dead letters.
 RESEND_QUEUE = topology.resend_queue()
 LETTER_KIND = "notify.send"
+ABOUT = {"supplement_requested": "supplement_requested", "returned": "application_returned"}
 _rng = random.SystemRandom()
 
 
@@ -144,6 +147,12 @@ class Delivery:
                           "next_attempt_at": step.at,
                           "last_error": f"{failure.code}: {failure.detail}"[:2000]}
             row = store.record_outcome(tx.session, send.id, values)
+            request_id = told_about(send.template, send.variables) if failure is None else None
+            if request_id:  # the applicant is told; review starts the 48 hours
+                tx.emit(events.NOTIFICATION_DELIVERED, application_id=send.application_id,
+                        send_id=send.id, request_id=request_id, recipient="applicant",
+                        about=ABOUT[template_name(send.template)], channel=send.channel,
+                        delivered_at=now.isoformat())
         if row.status in UNDELIVERED:
             self.dead_letter(row, now)
         elif row.status == Status.PENDING and row.next_attempt_at and row.next_attempt_at <= now:

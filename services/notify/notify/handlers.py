@@ -38,7 +38,7 @@ class EventNotices:
         contact["person_id"] = contact.get("person_id") or payload["applicant_id"]
         store.remember_contact(tx.session, contact, self.clock())
         store.remember_application(tx.session, payload, contact["person_id"], self.clock())
-        if payload["kind"] == "supplement":
+        if payload["kind"] in ("supplement", "resubmission"):  # answers a committee request
             store.close_requests(tx.session, payload["application_id"], "answered")
         self._tell(tx, payload, [messages.received(payload, contact, self._portal())])
 
@@ -89,12 +89,19 @@ class EventNotices:
 
     @told(events.SUPPLEMENT_REQUESTED)
     def on_supplement_requested(self, tx, payload):
-        """R-4.5: the applicant is told the items (补充材料) and the 48 h deadline; the deadline
-        is kept for the reminders (24 h and 2 h before it, notify.schedule)."""
+        """R-4.5: the applicant is told the items (补充材料) and the 48 hours from receiving the
+        notice; its delivery is reported to review (`notification_delivered`, notify.delivery),
+        which starts the clock."""
         contact = store.applicant(tx.session, payload["application_id"])
-        store.record_request(tx.session, payload, contact["person_id"], self.clock())
         self._tell(tx, payload, [messages.supplement_requested(
             payload, contact, self._portal(), store.org_names(tx.session))])
+
+    @told(events.DEADLINE_STARTED)
+    def on_deadline_started(self, tx, payload):
+        """R-4.5: a committee request's 48 hours started; its deadline is kept for the
+        reminders (24 h and 2 h before it, notify.schedule)."""
+        contact = store.applicant(tx.session, payload["application_id"])
+        store.record_request(tx.session, payload, contact["person_id"], self.clock())
 
     @told(events.APPLICATION_ABANDONED)
     def on_application_abandoned(self, tx, payload):

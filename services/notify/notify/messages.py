@@ -169,20 +169,38 @@ def returned(payload: Mapping, contact: Mapping, portal_url: str,
     problems = lines(payload["problems"])
     by = _reviewer_org(payload, org_names) \
         or step_name(payload["step"]).replace("审核", "") or "评审委员会"
+    request_id = payload.get("request_id")  # a committee's return: 48 hours (R-4.5)
+    hours = payload.get("hours") or 48
     return Notice("returned", contact["person_id"], {
         **_applicant(contact, payload["application_id"], portal_url),
         "returned_by": by, "problems": problems, "problem_count": len(problems),
-        "submissions_left": payload["submissions_left"]})
+        "submissions_left": payload["submissions_left"],
+        "time_limit": (f"请自收到本通知起 {hours} 小时内修改并提交，逾期未提交的，视为放弃申报。"
+                       if request_id else ""),
+        "request_id": request_id})
 
 
 def supplement_requested(payload: Mapping, contact: Mapping, portal_url: str,
                          org_names: Mapping[str, str] | None = None) -> Notice:
-    """R-4.5: the items and the 48 h deadline."""
+    """R-4.5: the items and the 48 hours, counted from receiving this notice (its delivery
+    starts them: `notification_delivered`; the deadline itself comes with the reminders)."""
     committee = _reviewer_org(payload, org_names) or "评审委员会"
     return Notice("supplement_requested", contact["person_id"], {
         **_applicant(contact, payload["application_id"], portal_url),
         "committee_name": committee, "items": lines(payload["items"]),
-        "deadline": local_time(payload["deadline"])})
+        "hours": payload.get("hours") or 48, "request_id": payload["request_id"]})
+
+
+TOLD_TEMPLATES = ("supplement_requested", "returned")  # notices that start R-4.5's 48 hours
+
+
+def told_about(template: str, variables: Mapping) -> str | None:
+    """The committee request a delivered notice tells the applicant of (R-4.5), or None: the
+    notices of `TOLD_TEMPLATES` carrying a `request_id`."""
+    name = template_name(template)
+    if name in TOLD_TEMPLATES and (variables or {}).get("request_id"):
+        return str(variables["request_id"])
+    return None
 
 
 def supplement_reminder(application_id: str, items, deadline: datetime, offset: timedelta,

@@ -14,6 +14,7 @@ import yaml
 
 from contracts import events
 from contracts.errors import Problem, Refusal
+from contracts.rules import bar_period_zh
 from contracts.season import load_season
 from plumbing.rpc import refusals_as_data, rpc
 from review import dependencies
@@ -25,8 +26,8 @@ from review.store.applications import application, task_rows
 from review.store.audit import append_audit, audit_entries, reviewer_of
 from review.store.meetings import result_rows
 from review.store.paper import delivery_rows
-from review.store.registry import (insert_sanction, override_days, replace_registry,
-                                   replace_season, sanction_rows, settings)
+from review.store.registry import (catalogue, insert_sanction, override_days,
+                                   replace_registry, replace_season, sanction_rows, settings)
 
 
 # What a file that is no organisations file raises while it is read (the contract test sent
@@ -66,6 +67,9 @@ class Administration:
                          "organisations_loaded", filename,
                          organisations=len(registry.organisations),
                          committees=len(registry.committees))
+            tx.emit(events.ORGANISATIONS_LOADED, organisations=[
+                {"id": o.id, "name": o.name, "kind": o.kind, "contact": dict(o.contact)}
+                for o in registry.organisations])
         return {"organisations": len(registry.organisations),
                 "committees": len(registry.committees)}
 
@@ -138,8 +142,15 @@ class Administration:
     @rpc
     @refusals_as_data
     def impose_sanction(self, principal: dict, subject: str, reason: str,
-                        application_id: str | None = None, subject_id: str | None = None) -> dict:
-        """R-1.5: fraud bars the unit for 3 years, the person for 5, from today."""
+                        application_id: str | None = None, subject_id: str | None = None,
+                        decided_on: str | None = None, series: str | None = None,
+                        level: str | None = None, person_key: str | None = None,
+                        id_number_masked: str | None = None) -> dict:
+        """R-1.5: fraud bars the unit for 3 years, the person for 5 from the corresponding title
+        (相应职称: the application's series and level, or `series`/`level` named), counted from
+        `decided_on` (the decision's date, default today; never in the future). A person is
+        named by platform account (`subject_id`), by the application, or by ID number: intake
+        sends only its keyed hash (`person_key`) and the masked number, never the number."""
         if principal.get("role") != "admin":
             raise Refusal("FORBIDDEN", "只有管理员可以作出取消参评资格的处理", status=403)
         try:
@@ -149,35 +160,61 @@ class Administration:
                           field="subject") from None
         if not str(reason or "").strip():
             raise Refusal("REASON_BLANK", "须写明弄虚作假等违规事实", field="reason")
+        is_unit = subject is sanction_rules.Subject.UNIT
         with self.db.transaction() as tx:
             app = None
             if application_id:
                 app = application(tx.session, application_id)
                 if app is None:
                     raise Refusal("NOT_FOUND", "申报不存在", status=404, field="application_id")
-            sid = subject_id or (app and (app.unit_id if subject is sanction_rules.Subject.UNIT
-                                          else app.applicant_id))
+            sid = subject_id or (app and (app.unit_id if is_unit else app.applicant_id)) \
+                or (None if is_unit else person_key and f"id:{id_number_masked or '****'}")
             if not sid:
-                raise Refusal("SANCTION_SUBJECT_MISSING", "请指定被处理的单位或个人",
+                raise Refusal("SANCTION_SUBJECT_MISSING",
+                              "请指定被处理的单位，或个人的平台账号、身份证号码或其申报",
                               field="subject_id")
             now = self.clock()
+            today = publicity_rules.season_date(now)
+            start = _decision_date(decided_on) if decided_on else today
+            if not is_unit and app is not None and not series:
+                series, level = app.series, level or app.level
+            problems = sanction_rules.decision_date_problems(start, today) \
+                + sanction_rules.scope_problems(subject, series or None, level or None,
+                                                catalogue(tx.session))
+            if problems:
+                raise Refusal.of(problems, code="SANCTION_INVALID",
+                                 message="处理决定有误，请按列出的问题逐项修改")
             conf = settings(tx.session, app.season if app else None)
-            sanction = sanction_rules.Sanction(subject, sid, publicity_rules.season_date(now),
-                                               reason)
-            until = sanction_rules.barred_until(sanction, conf.sanction_years)
+            sanction = sanction_rules.Sanction(subject, sid, start, reason, series or None,
+                                               level or None)
+            last = sanction_rules.last_barred_on(sanction, conf.sanction_years)
             sanction_id = str(uuid.uuid4())
             insert_sanction(
                 tx.session, id=sanction_id, subject=subject.value, subject_id=sid,
-                application_id=app.id if app else None, imposed_on=sanction.imposed_on,
-                until=until, reason=reason, imposed_by=reviewer_of(principal))
+                application_id=app.id if app else None, imposed_on=start, last_barred_on=last,
+                series=sanction.series, level=sanction.level,
+                person_key=None if is_unit else person_key,
+                reason=reason, imposed_by=reviewer_of(principal))
             append_audit(tx, now, principal, "sanction_imposed", sid, kind=subject.value,
-                         sanction_id=sanction_id, until=until.isoformat(), reason=reason)
-            is_unit = subject is sanction_rules.Subject.UNIT
+                         sanction_id=sanction_id, starts_on=start.isoformat(),
+                         last_barred_on=last.isoformat(), series=sanction.series,
+                         level=sanction.level, reason=reason)
+            account = None if is_unit else (subject_id or (app.applicant_id if app else None))
             tx.emit(events.SANCTION_IMPOSED, sanction_id=sanction_id, subject=subject.value,
-                    application_id=app.id if app else None,
-                    applicant_id=None if is_unit else sid,
+                    application_id=app.id if app else None, applicant_id=account,
                     unit_id=sid if is_unit else (app.unit_id if app else None),
-                    starts_on=sanction.imposed_on.isoformat(), until=until.isoformat(),
-                    reason=reason)
+                    person_key=None if is_unit else person_key,
+                    series=sanction.series, level=sanction.level,
+                    starts_on=start.isoformat(), last_barred_on=last.isoformat(), reason=reason)
         return {"id": sanction_id, "subject": subject.value, "subject_id": sid,
-                "starts_on": sanction.imposed_on.isoformat(), "until": until.isoformat()}
+                "series": sanction.series, "level": sanction.level,
+                "starts_on": start.isoformat(), "last_barred_on": last.isoformat(),
+                "period_zh": bar_period_zh(start, last)}
+
+
+def _decision_date(text: str) -> date:
+    try:
+        return date.fromisoformat(str(text))
+    except ValueError:
+        raise Refusal("SANCTION_DATE_INVALID", "处理决定日期应写成 YYYY-MM-DD，如 2019-10-15",
+                      field="decided_on") from None

@@ -6,7 +6,6 @@ from intake (`review.intake_events`); the sweep abandons an unanswered request
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 
 
 from contracts import events
@@ -31,7 +30,7 @@ class FormalReview:
     def accept(self, principal: dict, application_id: str, reason: str = "") -> dict:
         """R-4.4: the committee's formal review accepts the application (审核通过)."""
         with self.db.transaction() as tx:
-            app, task = at_step(tx.session, principal, application_id, "committee")
+            app, task = at_step(tx.session, principal, application_id, "committee", self.clock())
             return self._decide(tx, app, task, principal, Change.ACCEPTED,
                                 str(reason or "").strip() or "形式审查通过")
 
@@ -42,13 +41,14 @@ class FormalReview:
         if not str(reason or "").strip():
             raise Refusal("REASON_BLANK", "不予受理须写明理由", field="reason")
         with self.db.transaction() as tx:
-            app, task = at_step(tx.session, principal, application_id, "committee")
+            app, task = at_step(tx.session, principal, application_id, "committee", self.clock())
             return self._decide(tx, app, task, principal, Change.REFUSED, reason.strip())
 
     @rpc
     @refusals_as_data
     def request_supplement(self, principal: dict, application_id: str, items: list) -> dict:
-        """R-4.5, N-8.5: every missing item at once; the applicant answers within 48 hours."""
+        """R-4.5, N-8.5: every missing item at once; the applicant answers within 48 hours of
+        being told (the deadline is set when notify reports the delivery, review.told)."""
         items = [str(i.get("message") if isinstance(i, dict) else i).strip()
                  for i in (items or [])]
         problems = ([Problem("SUPPLEMENT_ITEMS_MISSING", "须一次性列明需要补充的全部材料", "items")]
@@ -58,22 +58,22 @@ class FormalReview:
         if problems:
             raise Refusal.of(problems, status=422)
         with self.db.transaction() as tx:
-            app, task = at_step(tx.session, principal, application_id, "committee")
+            app, task = at_step(tx.session, principal, application_id, "committee", self.clock())
             now, conf = self.clock(), settings(tx.session, app.season)
-            deadline = supplement_rules.supplement_deadline(
-                now, timedelta(hours=conf.supplement_hours))
             rid, reviewer = str(uuid.uuid4()), reviewer_of(principal)
+            # the 48 hours start when the applicant is told (review.told), not now
             insert_open_request(tx.session, id=rid, application_id=app.id, season=app.season,
-                                items=items, requested_at=now, deadline=deadline,
+                                kind=supplement_rules.Kind.SUPPLEMENT.value, items=items,
+                                requested_at=now, hours=conf.supplement_hours, deadline=None,
                                 reviewer=reviewer)
             move(tx.session, app, Change.SUPPLEMENT_REQUESTED, now)
             append_audit(tx, now, principal, "supplement_requested", app.id, request_id=rid,
-                         items=items, deadline=deadline.isoformat())
+                         items=items, hours=conf.supplement_hours)
             tx.emit(events.SUPPLEMENT_REQUESTED, application_id=app.id, season=app.season,
-                    request_id=rid, items=items, deadline=deadline.isoformat(),
-                    reviewer=reviewer)
-        return {"id": rid, "application_id": app.id, "items": items,
-                "deadline": deadline.isoformat(), "status": "open"}
+                    request_id=rid, items=items, deadline=None, reviewer=reviewer,
+                    hours=conf.supplement_hours)
+        return {"id": rid, "application_id": app.id, "items": items, "deadline": None,
+                "hours": conf.supplement_hours, "status": "open"}
 
     def _decide(self, tx, app, task, principal, change: Change, reason: str) -> dict:
         """The committee's decision closes its task and the application's review online; the

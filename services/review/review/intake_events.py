@@ -44,7 +44,7 @@ class IntakeEvents:
         after a return goes back to the level that returned it; a supplement (R-4.5) answers
         the open request and puts the application back before the committee."""
         now = self.clock()
-        if payload["kind"] == "supplement":  # lock as the sweep does: request, then app
+        if payload["kind"] in ("supplement", "resubmission"):  # as the sweep: request, app
             lock_open_requests(tx.session, payload["application_id"])
         app = application_for_update(tx.session, payload["application_id"])
         if app is None:
@@ -98,6 +98,9 @@ class IntakeEvents:
         open_task(tx, app, 0, now, orgs=orgs)
 
     def _resubmitted(self, tx, app, payload, now):
+        changes = open_request_for_update(tx.session, app.id)  # a committee return's (R-4.5)
+        if changes is not None:
+            mark_answered(tx.session, changes.id, now)
         move(tx.session, app, Change.RESUBMITTED, now, version=payload["version"],
              submission_no=payload["submission_no"])
         open_task(tx, app, app.step_index, now, version=payload["version"])

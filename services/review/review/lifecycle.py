@@ -23,7 +23,7 @@ class Status(StrEnum):
     SUPPLEMENT_REQUESTED = "supplement_requested"  # 补充材料: 48 hours to answer
     ACCEPTED = "accepted"  # 形式审查通过: the committee's meeting and result follow
     REFUSED = "refused"  # 不予受理
-    ABANDONED = "abandoned"  # 视为放弃申报: the supplement deadline passed
+    ABANDONED = "abandoned"  # 视为放弃申报: a committee request's 48 hours passed
     WITHDRAWN = "withdrawn"  # 撤回 by the applicant
 
 
@@ -51,13 +51,15 @@ LIFECYCLE: Lifecycle[Status] = Lifecycle(Status, {
     Change.SUPPLEMENT_REQUESTED: {Status.IN_REVIEW: Status.SUPPLEMENT_REQUESTED},
     Change.ACCEPTED: {Status.IN_REVIEW: Status.ACCEPTED},
     Change.REFUSED: {Status.IN_REVIEW: Status.REFUSED},
-    Change.ABANDONED: {Status.SUPPLEMENT_REQUESTED: Status.ABANDONED},
+    # the 48 hours of a supplement request or of a committee's return passed
+    Change.ABANDONED: {Status.SUPPLEMENT_REQUESTED: Status.ABANDONED,
+                       Status.RETURNED: Status.ABANDONED},
     # intake decides whether the applicant may withdraw (it owns the application); review
     # follows whatever it hears, from any status
     Change.WITHDRAWN: moves(Status, Status.WITHDRAWN),
 })
 
-CLOSED = {Status.ABANDONED: "视为放弃（逾期未补充材料）", Status.WITHDRAWN: "由申报人撤回",
+CLOSED = {Status.ABANDONED: "视为放弃（逾期未更改或补充材料）", Status.WITHDRAWN: "由申报人撤回",
           Status.REFUSED: "不予受理"}  # ended: no level acts on these any more (only a withdrawal
 # still moves them). Accepted is not closed: the committee's meeting and result follow.
 

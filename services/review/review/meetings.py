@@ -12,7 +12,6 @@ from contracts import events
 from contracts.errors import Problem, Refusal
 from plumbing.rpc import refusals_as_data, rpc
 from review import dependencies
-from review import orgs as org_files
 from review.lifecycle import Status
 from review.route import secretary_committee
 from review.rules import meetings as meeting_rules
@@ -21,7 +20,7 @@ from review.store import meetings as store
 from review.store.applications import application, record_result
 from review.store.audit import append_audit, reviewer_of
 from review.store.publicities import insert_publicity
-from review.store.registry import calendar, settings
+from review.store.registry import calendar, expert_of, settings
 
 
 class Meetings:
@@ -36,12 +35,24 @@ class Meetings:
         and the recusals of members from an applicant's own unit recorded."""
         with self.db.transaction() as tx:
             committee = secretary_committee(tx.session, principal)
-            members = {e["id"]: e for e in committee.members}
-            problems = meeting_rules.composition_problems(len(members), committee.scope)
+            now = self.clock()
+            day = now.astimezone(publicity_rules.SEASON_TZ).date()  # the meeting's date
+            experts = [expert_of(e) for e in committee.members]
+            members = {e.id: e for e in experts if meeting_rules.in_term(e.term_start,
+                                                                         e.term_end, day)}
+            out_of_term = {e.id: e for e in experts if e.id not in members}
+            problems = meeting_rules.composition_problems(
+                len(members), meeting_rules.covered_scope(committee.specialties))
             attending = list(dict.fromkeys(str(a) for a in (attending or [])))
+            problems += [Problem("MEETING_ATTENDEE_OUT_OF_TERM",
+                                 f"{out_of_term[a].name}（{a}）{day}不在聘任期内"
+                                 f"（{out_of_term[a].term_start or '未记录'}至"
+                                 f"{out_of_term[a].term_end or '未记录'}），不能出席和表决",
+                                 f"attending.{i}") for i, a in enumerate(attending)
+                         if a in out_of_term]
             problems += [Problem("MEETING_ATTENDEE_UNKNOWN", f"“{a}”不是本评审委员会委员",
                                  f"attending.{i}") for i, a in enumerate(attending)
-                         if a not in members]
+                         if a not in members and a not in out_of_term]
             if not problems and not meeting_rules.quorum_met(len(attending), len(members)):
                 problems.append(Problem(
                     "MEETING_NO_QUORUM",
@@ -65,13 +76,12 @@ class Meetings:
             if problems:
                 raise Refusal.of(problems, status=409, code="MEETING_REFUSED",
                                  message="不能召开该评审会议")
-            now, mid = self.clock(), str(uuid.uuid4())
+            mid = str(uuid.uuid4())
             store.insert_open_meeting(
                 tx.session, id=mid, committee_id=committee.id, season=apps[0].season,
                 members=len(members), attending=attending, applications=[a.id for a in apps],
                 opened_at=now, opened_by=reviewer_of(principal))
-            experts = [org_files.Expert(e["id"], e["name"], e.get("unit_id")) for e in
-                       committee.members if e["id"] in attending]
+            experts = [e for e in experts if e.id in attending]
             recused = []
             for app in apps:
                 for r in meeting_rules.automatic_recusals(experts, app.id, app.unit_id):

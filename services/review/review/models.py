@@ -17,6 +17,7 @@ organisations = Table(
     Column("parent_id", String(80)),
     Column("reviewers", JSON, nullable=False, default=list),  # contacts: person_id, name, email…
     Column("outside_region", Boolean, nullable=False, default=False),
+    Column("contact", JSON),  # person, phone, address of the unit's HR office (D-4)
 )
 
 committees = Table(  # 评审委员会, R-1.2; members are experts (N-8.1)
@@ -27,8 +28,8 @@ committees = Table(  # 评审委员会, R-1.2; members are experts (N-8.1)
     Column("specialties", JSON, nullable=False),
     Column("levels", JSON, nullable=False),
     Column("conditions_document", String(80), nullable=False),
-    Column("scope", String(20), nullable=False),
-    Column("members", JSON, nullable=False),  # [{id, name, unit_id}]
+    Column("scope", String(20), nullable=False),  # what it covers (N-8.1), not the label
+    Column("members", JSON, nullable=False),  # [{id, name, unit_id, term_start, term_end}]
 )
 
 seasons = Table(  # the season file as intake got it (R-2.2 window, R-4.4 cap, R-4.5 hours…)
@@ -104,14 +105,18 @@ objections = Table(  # 异议
     Column("resolution", Text),
 )
 
-supplement_requests = Table(  # 补充材料, R-4.5
+supplement_requests = Table(  # the committee's requests with 48 hours, R-4.5
     "supplement_requests", metadata,
     Column("id", String(36), primary_key=True),
     Column("application_id", String(36), nullable=False, index=True),
     Column("season", String(20), nullable=False),
+    Column("kind", String(20), nullable=False, server_default="supplement"),  # | changes
     Column("items", JSON, nullable=False),
     Column("requested_at", UtcDateTime(), nullable=False),
-    Column("deadline", UtcDateTime(), nullable=False, index=True),
+    Column("hours", Integer, nullable=False, server_default="48"),  # the season's, at the ask
+    Column("told_at", UtcDateTime()),  # when the 48 hours started; null: not yet
+    Column("told_by", String(20)),  # delivered | fallback (rules.supplements.clock_start)
+    Column("deadline", UtcDateTime(), index=True),  # told_at + hours; null until told
     Column("status", String(20), nullable=False),  # open | answered | abandoned | withdrawn
     Column("answered_at", UtcDateTime()),
     Column("reviewer", JSON, nullable=False),
@@ -216,10 +221,16 @@ sanctions = Table(  # R-1.5
     Column("subject", String(10), nullable=False),  # unit | person
     Column("subject_id", String(80), nullable=False),
     Column("application_id", String(36)),
-    Column("imposed_on", Date, nullable=False),
-    Column("until", Date, nullable=False),  # first day allowed again
+    Column("imposed_on", Date, nullable=False),  # the decision's date: the first day barred
+    # 0003: the last day barred, included (was `until`, the first day free again)
+    Column("last_barred_on", Date, nullable=False),
     Column("reason", Text, nullable=False),
     Column("imposed_by", JSON, nullable=False),
+    # 0003: a person's scope (相应职称: a series, and a level or every level) and the keyed hash
+    # of the ID number intake matches (never the number)
+    Column("series", String(40)),
+    Column("level", String(40)),
+    Column("person_key", String(64)),
 )
 
 calendar_overrides = Table(  # an administrator's holidays/make-up days for a year

@@ -7,10 +7,17 @@ Formats, all giving the same `Registry`:
 - CSV: one file per table in a directory (UTF-8, or GB18030 as Excel in Chinese saves it).
 
 Tables and columns (list columns split on 、 ; | or ,):
-  organisations: id, name, kind (root|unit|department), parent_id, outside_region
   reviewers:     organisation_id, person_id, name, email, phone
-  committees:    id, name, series, specialties, levels, conditions_document, scope
-  members:       committee_id, expert_id, name, unit_id
+  organisations: id, name, kind (root|unit|department), parent_id, outside_region,
+                 contact_person, contact_phone, address (printed on the unit's publicity, D-4)
+  committees:    id, name, series, specialties, levels, conditions_document, scope,
+                 term_start, term_end (the members' term unless a member has its own)
+  members:       committee_id, expert_id, name, unit_id, term_start, term_end
+(In YAML an organisation's contact may also be `contact: {person, phone, address}`.)
+
+A committee's minimum size follows what it covers (N-8.1, `rules.meetings.covered_scope`: no
+specialty named = the whole series), and its `scope` label must agree; every expert has a term
+(聘任期) of at most 3 years, checked again at each meeting's date.
 
 Reading never stops at the first mistake: `parse_*` return the registry and every problem found
 (N-8.5 in spirit: an administrator fixes the file once). `validate` checks the structure.
@@ -23,12 +30,14 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 
 import yaml
 
 from contracts.errors import Problem
-from review.rules.meetings import composition_problems
+from review.rules.meetings import (composition_problems, covered_scope, label_problems,
+                                   term_problems)
 
 TABLES = ("organisations", "reviewers", "committees", "members")
 KINDS = ("root", "department", "unit")
@@ -54,6 +63,7 @@ class Organisation:
     parent_id: str | None = None
     reviewers: tuple[Contact, ...] = ()
     outside_region: bool = False
+    contact: dict = field(default_factory=dict)  # person, phone, address: the unit's HR office
 
 
 @dataclass(frozen=True)
@@ -61,6 +71,8 @@ class Expert:
     id: str
     name: str
     unit_id: str | None = None
+    term_start: date | None = None  # 聘任期 (N-8.1), both days served
+    term_end: date | None = None
 
 
 @dataclass(frozen=True)
@@ -73,8 +85,13 @@ class Committee:
     specialties: tuple[str, ...]
     levels: tuple[str, ...]
     conditions_document: str
-    scope: str
+    scope: str  # the label; what it covers decides (`covers`)
     members: tuple[Expert, ...] = ()
+
+    @property
+    def covers(self):
+        """N-8.1: series or specialty, from what the committee judges, not its label."""
+        return covered_scope(self.specialties)
 
 
 @dataclass
@@ -103,6 +120,21 @@ def _list(value) -> tuple[str, ...]:
     return tuple(t for t in (_text(i) for i in items) if t)
 
 
+def _date(value) -> date | None:
+    if isinstance(value, datetime):  # a cell Excel typed as a date
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(_text(value)) if _text(value) else None
+    except ValueError:
+        return None
+
+
+def _bad_date(value) -> bool:
+    return bool(_text(value)) and _date(value) is None
+
+
 def _flag(value) -> bool:
     return value is True or _text(value).lower() in ("true", "1", "yes", "y", "是")
 
@@ -126,10 +158,19 @@ def parse_tables(tables: Mapping[str, Rows]) -> tuple[Registry, list[Problem]]:
         reviewers[_text(r.get("organisation_id"))].append(Contact(
             _text(r.get("person_id")), _text(r.get("name")), _text(r.get("email")),
             _text(r.get("phone"))))
+    terms = {_text(c.get("id")): (c.get("term_start"), c.get("term_end"))
+             for c in tables.get("committees", [])}
     for i, m in enumerate(tables.get("members", [])):
         problems += _required(m, "members", i, ("committee_id", "expert_id", "name"))
+        default = terms.get(_text(m.get("committee_id")), (None, None))
+        start = m.get("term_start") if _text(m.get("term_start")) else default[0]
+        end = m.get("term_end") if _text(m.get("term_end")) else default[1]
+        problems += [Problem("EXPERT_TERM_INVALID", f"专家{_text(m.get('name'))}的聘任日期"
+                             f"“{_text(v)}”无效，应为 YYYY-MM-DD", f"members.{i}.{k}")
+                     for k, v in (("term_start", start), ("term_end", end)) if _bad_date(v)]
         members[_text(m.get("committee_id"))].append(
-            Expert(_text(m.get("expert_id")), _text(m.get("name")), _text(m.get("unit_id")) or None))
+            Expert(_text(m.get("expert_id")), _text(m.get("name")), _text(m.get("unit_id")) or None,
+                   _date(start), _date(end)))
 
     registry = Registry()
     for i, o in enumerate(tables.get("organisations", [])):
@@ -141,7 +182,8 @@ def parse_tables(tables: Mapping[str, Rows]) -> tuple[Registry, list[Problem]]:
                                     f"organisations.{i}.kind"))
         registry.organisations.append(Organisation(
             _text(o.get("id")), _text(o.get("name")), kind, _text(o.get("parent_id")) or None,
-            tuple(reviewers.get(_text(o.get("id")), ())), _flag(o.get("outside_region"))))
+            tuple(reviewers.get(_text(o.get("id")), ())), _flag(o.get("outside_region")),
+            _org_contact(o)))
     for i, c in enumerate(tables.get("committees", [])):
         problems += _required(c, "committees", i, ("id", "name", "series", "levels",
                                                    "conditions_document", "scope"))
@@ -155,6 +197,16 @@ def parse_tables(tables: Mapping[str, Rows]) -> tuple[Registry, list[Problem]]:
     problems += [Problem("MEMBER_COMMITTEE_UNKNOWN", f"专家所属评审委员会“{cid}”不存在", "members")
                  for cid in members.keys() - {c.id for c in registry.committees}]
     return registry, problems + validate(registry)
+
+
+def _org_contact(row: dict) -> dict:
+    """D-4: the unit's contact for objections to its publicity (the person, phone, address of
+    its HR office), only what the file gives."""
+    nested = row.get("contact") if isinstance(row.get("contact"), dict) else {}
+    found = {"person": _text(nested.get("person") or row.get("contact_person")),
+             "phone": _text(nested.get("phone") or row.get("contact_phone")),
+             "address": _text(nested.get("address") or row.get("address"))}
+    return {k: v for k, v in found.items() if v}
 
 
 def parse_yaml(text: str) -> tuple[Registry, list[Problem]]:
@@ -272,8 +324,13 @@ def _committee_problems(committees: list[Committee]) -> list[Problem]:
         for spec in c.specialties or ("",):
             for level in c.levels:
                 covered[(c.series, spec, level)].append(c.id)
+        checked = label_problems(c.scope, c.covers) + composition_problems(len(c.members),
+                                                                            c.covers)
         problems += [Problem(p.code, f"{c.name}：{p.message}", f"committees.{c.id}.{p.field}")
-                     for p in (composition_problems(len(c.members), c.scope) if c.scope else [])]
+                     for p in checked]
+        problems += [Problem(p.code, f"{c.name}：专家{e.name}（{e.id}）{p.message}",
+                             f"committees.{c.id}.members.{e.id}.{p.field}")
+                     for e in c.members for p in term_problems(e.term_start, e.term_end)]
         problems += [Problem("COMMITTEE_MEMBER_DUPLICATE", f"{c.name}：专家“{e}”重复",
                              f"committees.{c.id}.members")
                      for e in _duplicates(m.id for m in c.members)]

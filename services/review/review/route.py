@@ -12,7 +12,9 @@ from contracts.errors import Refusal
 from review.lifecycle import CLOSED, Status
 from review.store import applications as store
 from review.store.audit import append_audit, reviewer_of
-from review.store.registry import committee_row, organisation
+from review.rules import review_window as window_rules
+from review.rules.publicity import season_date
+from review.store.registry import committee_row, organisation, settings
 
 STEP_ROLES = {"unit": ("unit_reviewer", "department_reviewer"),  # an entrusting dept starts
               "department": ("department_reviewer",), "committee": ("committee_secretary",)}
@@ -30,11 +32,12 @@ def not_found() -> Refusal:
     return Refusal("NOT_FOUND", "申报不存在，或不在您的审核范围内", status=404)
 
 
-def at_step(session, principal: dict, application_id: str, step: str | None):
+def at_step(session, principal: dict, application_id: str, step: str | None, now=None):
     """The application (locked) and its open task, if `principal` may act on it now: refuses a
     reviewer outside the route (NOT_FOUND), at another step (NOT_AT_YOUR_STEP), after its own
-    decision (STEP_ALREADY_DECIDED), while a supplement is awaited or once the application is
-    closed; `step` None is any level."""
+    decision (STEP_ALREADY_DECIDED), while a supplement is awaited, once the application is
+    closed, or (given `now`) outside the season's review window for the step (R-2.1,
+    REVIEW_WINDOW_CLOSED); `step` None is any level."""
     app = store.application_for_update(session, application_id)
     org, role = principal.get("org"), principal.get("role")
     if app is None or not org or not any(s["id"] == org for s in app.route):
@@ -56,6 +59,13 @@ def at_step(session, principal: dict, application_id: str, step: str | None):
         raise Refusal("NOT_AT_YOUR_STEP", "该申报当前不在您的审核环节", status=409)
     if role not in STEP_ROLES[name]:
         raise Refusal("FORBIDDEN", "当前角色无权在此环节操作", status=403)
+    if now is not None:
+        conf = settings(session, app.season)
+        problems = window_rules.window_problems(
+            name, season_date(now),
+            window_rules.window_for(name, conf.review_window, conf.committee_window))
+        if problems:
+            raise Refusal.of(problems, status=409)
     return app, task
 
 

@@ -13,7 +13,10 @@ The service is composed of one class per area, each in its own module:
 - `review.unit_step`: the unit's publicity, objections and recommendation;
 - `review.levels`: a department's forwarding, and a return at any level;
 - `review.formal`: the committee's formal review: accept, refuse, request a supplement;
-- `review.sweep`: the timer: expired supplement requests abandoned, paper reminders;
+- `review.told`: the 48 hours of a committee request started at the first delivery notify
+  reports;
+- `review.sweep`: the timer: the fallback start of untold requests, expired requests
+  abandoned, paper reminders;
 - `review.meetings`: meetings, recusals, ballots, and results posted;
 - `review.results`: objections to results, re-checks and complaints, final results;
 - `review.paper`: paper deliveries and checklists;
@@ -33,11 +36,12 @@ from review.paper import PaperMaterials
 from review.reads import Reads
 from review.results import Results
 from review.sweep import Sweep
+from review.told import Told
 from review.unit_step import UnitStep
 
 
-class ReviewService(IntakeEvents, UnitStep, Levels, FormalReview, Sweep, Meetings, Results,
-                    PaperMaterials, Reads, Administration, HealthMixin, Observed):
+class ReviewService(IntakeEvents, UnitStep, Levels, FormalReview, Told, Sweep, Meetings,
+                    Results, PaperMaterials, Reads, Administration, HealthMixin, Observed):
     """The nameko service `review` (run as `review.service:ReviewService`)."""
 
     name = "review"

@@ -31,7 +31,7 @@ class UnitStep:
     def open_publicity(self, principal: dict, application_id: str) -> dict:
         """R-4.2, R-2.3: the unit posts the application's publicity for 5 working days."""
         with self.db.transaction() as tx:
-            app, task = at_step(tx.session, principal, application_id, "unit")
+            app, task = at_step(tx.session, principal, application_id, "unit", self.clock())
             latest = unit_publicity(tx.session, app.id)
             if latest is not None and latest.outcome not in ("objection_upheld", "returned"):
                 # after a return (an upheld objection, or a return while it ran) the revised
@@ -61,7 +61,7 @@ class UnitStep:
         if not str(text or "").strip():
             raise Refusal("OBJECTION_TEXT_BLANK", "请填写异议内容", field="text")
         with self.db.transaction() as tx:
-            app, task = at_step(tx.session, principal, application_id, "unit")
+            app, task = at_step(tx.session, principal, application_id, "unit", self.clock())
             pub = unit_publicity(tx.session, app.id)
             if pub is None or pub.closed_at is not None:
                 raise Refusal("PUBLICITY_NOT_RUNNING", "该申报没有正在进行的单位公示", status=409,
@@ -83,7 +83,7 @@ class UnitStep:
         if not str(resolution or "").strip():
             raise Refusal("RESOLUTION_BLANK", "请填写异议核查结论", field="resolution")
         with self.db.transaction() as tx:
-            app, task = at_step(tx.session, principal, application_id, "unit")
+            app, task = at_step(tx.session, principal, application_id, "unit", self.clock())
             row = objection_for_update(tx.session, objection_id, app.id)
             if row is None:
                 raise Refusal("OBJECTION_NOT_FOUND", "没有该异议", status=404, field="objection_id")
@@ -106,7 +106,7 @@ class UnitStep:
         """R-4.2: after the full publicity, with no objection standing, the unit records exactly
         the season's opinion; the application goes up to the next level (R-4.3)."""
         with self.db.transaction() as tx:
-            app, task = at_step(tx.session, principal, application_id, "unit")
+            app, task = at_step(tx.session, principal, application_id, "unit", self.clock())
             now, conf = self.clock(), settings(tx.session, app.season)
             pub = unit_publicity(tx.session, app.id)
             if pub is None:

@@ -35,7 +35,9 @@ def documents(container_factory, make_database, isolated_broker_uri, s3_config):
     engine = create_engine(url)
     publisher = Publisher(isolated_broker_uri, use_confirms=True, mandatory=True,
                           serializer="json")
-    yield Harness(container, engine, publisher, s3_config)
+    harness = Harness(container, engine, publisher, s3_config)
+    harness.load_organisations()
+    yield harness
     engine.dispose()
 
 
@@ -49,6 +51,25 @@ class Harness:
         self.publisher.publish(payload, exchange=topology.event_exchange(event.source),
                                routing_key=event.name)
         return payload
+
+    def load_organisations(self, timeout: float = 30) -> None:
+        """review's organisations_loaded for the sample file, and wait until documents kept it
+        (a submission's 评审表 prints its unit's name, so the unit must be known)."""
+        import yaml
+
+        from plumbing.config import ROOT
+        doc = yaml.safe_load((ROOT / "deploy" / "sample" / "organisations.yaml")
+                             .read_text("utf-8"))
+        self.publish(events.ORGANISATIONS_LOADED, organisations=[
+            {"id": o["id"], "name": o["name"], "kind": o["kind"],
+             "contact": o.get("contact") or {}} for o in doc["organisations"]])
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            with self.engine.connect() as conn:
+                if conn.execute(select(m.organisations)).first() is not None:
+                    return
+            eventlet.sleep(0.1)
+        raise AssertionError("organisations_loaded not consumed")
 
     def upload(self, data: bytes, applicant: str, kind: str = "diploma",
                application_id: str | None = None) -> str:

@@ -132,7 +132,8 @@ def _exif_rotated_with_gps(img: Image.Image) -> bytes:
     exif[0x0112] = 6  # rotate 90° clockwise to view
     exif[0x010F] = "PhoneMaker"
     exif[0x8825] = {1: "N", 2: (43.0, 49.0, 30.0), 3: "E", 4: (87.0, 36.0, 0.0)}  # GPS IFD
-    return jpeg(img.rotate(90, expand=True), exif=exif.tobytes())  # stored turned left
+    return jpeg(img.rotate(90, expand=True), exif=exif.tobytes(),  # stored turned left
+                comment=b"shot on a phone")
 
 
 def test_r3_2_exif_rotated_photo_is_stored_upright_without_exif_or_gps():
@@ -282,44 +283,61 @@ def test_same_page_altered_a_little_is_still_a_duplicate(variant):
     assert is_duplicate(a.phash, b.phash, a_fine=a.fine_hash, b_fine=b.fine_hash)
 
 
-@pytest.mark.parametrize("orientation", [3, 6, 8])
-def test_r3_2_rotated_phone_photo_is_turned_losslessly(orientation):
-    """Where the JPEG's blocks allow it (sides a multiple of 16) the clean copy is the upload's
-    DCT blocks rearranged (libjpeg-turbo's transform), not a re-encode: the same luminance, a
-    file of about the same size at the upload's quality, no EXIF."""
-    from documents.checks import JPEGTRAN
+_FIX = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
+        4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
+        6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE, 8: Image.Transpose.ROTATE_90}
+_UNFIX = {**_FIX, 6: Image.Transpose.ROTATE_90, 8: Image.Transpose.ROTATE_270}
 
-    if JPEGTRAN is None:
-        pytest.fail("jpegtran (libjpeg-turbo-progs) is not installed: .ci/run installs it")
+
+@pytest.mark.parametrize("orientation", [2, 3, 4, 5, 6, 7, 8])
+def test_r3_2_rotated_phone_photo_is_turned_losslessly(orientation):
+    """R-3.2 (uploaded upright): where the JPEG's blocks allow it (sides a multiple of 16) the
+    clean copy is the upload's DCT blocks rearranged (libjpeg-turbo's transform in process,
+    documents.turns), not a re-encode: the same luminance, a file of about the same size at the
+    upload's quality, no EXIF or GPS."""
+    from documents.turns import TURNER
+
+    if TURNER is None:
+        pytest.fail("libturbojpeg (Debian libturbojpeg0) or PyTurboJPEG is missing: "
+                    ".ci/run and pyproject.toml install them")
     upright = text_page((1248, 1760), seed=11)
     upright.paste((255, 0, 0), (0, 0, 96, 96))
-    stored = upright.transpose({3: Image.Transpose.ROTATE_180, 6: Image.Transpose.ROTATE_90,
-                                8: Image.Transpose.ROTATE_270}[orientation])
+    stored = upright.transpose(_UNFIX[orientation])
     exif = Image.Exif()
     exif[0x0112] = orientation
     exif[0x8825] = {1: "N", 2: (43.0, 49.0, 30.0)}
-    data = jpeg(stored, quality=70, exif=exif.tobytes())
+    data = jpeg(stored, quality=70, exif=exif.tobytes(), comment=b"shot on a phone")
 
     result = check_attachment(data, "scan")
     assert result.verdict == ACCEPTED and (result.width, result.height) == (1248, 1760)
     clean = Image.open(io.BytesIO(result.clean_jpeg))
     assert clean.size == (1248, 1760) and not clean.getexif()
-    assert b"Exif" not in result.clean_jpeg
+    assert b"Exif" not in result.clean_jpeg and b"shot on a phone" not in result.clean_jpeg
     assert abs(len(result.clean_jpeg) - len(data)) < 0.03 * len(data)  # no quality-92 re-encode
-    seen = Image.open(io.BytesIO(data))
-    seen = seen.convert("L").transpose({3: Image.Transpose.ROTATE_180,
-                                        6: Image.Transpose.ROTATE_270,
-                                        8: Image.Transpose.ROTATE_90}[orientation])
+    seen = Image.open(io.BytesIO(data)).convert("L").transpose(_FIX[orientation])
     diff = ImageChops.difference(seen, clean.convert("L")).getextrema()[1]
     assert diff <= 2  # the same pixels (IDCT rounding aside)
     assert clean.convert("RGB").getpixel((40, 40))[0] > 200  # the red mark is top left
 
 
+def test_lossless_turn_refuses_what_it_cannot_do_perfectly():
+    """The fallback is chosen by libjpeg-turbo itself, not only by our pre-check: a 579×413
+    4:2:0 JPEG cannot be turned a quarter without moving a partial block to the edge."""
+    from documents.turns import TURNER
+
+    data = jpeg(portrait((579, 413)))
+    assert TURNER.turn(data, 6) is None
+    assert TURNER.turn(jpeg(portrait((576, 416))), 6) is not None
+
+
 def test_rotated_photo_whose_blocks_do_not_fit_is_re_encoded_upright():
-    """579×413 is not a multiple of the 16-pixel blocks: `jpegtran -perfect` refuses, and the
-    upload is decoded, turned and re-encoded instead (upright and stripped all the same)."""
+    """579×413 is not a multiple of the 16-pixel blocks: the lossless turn is refused, and the
+    upload is decoded, turned and re-encoded at quality 92 instead (upright and stripped all the
+    same)."""
     data = _exif_rotated_with_gps(portrait((413, 579)))
+    assert b"shot on a phone" in data
     result = check_attachment(data, "photo")
     assert result.verdict == ACCEPTED
     assert Image.open(io.BytesIO(result.clean_jpeg)).size == (413, 579)
     assert b"Exif" not in result.clean_jpeg
+    assert b"shot on a phone" not in result.clean_jpeg  # Pillow would write the comment back

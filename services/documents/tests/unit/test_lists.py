@@ -87,3 +87,31 @@ def test_r6_1_the_results_list_keeps_only_those_who_passed():
         ROW | {"name": "李四", "unit": "示例厂", "title": "高级工程师", "outcome": "failed"}],
         CONTEXT | {"period": {"start": "2019-12-01", "end": "2019-12-07"}})
     assert [p["name"] for p in data["passed"]] == ["张三"]
+
+
+# D-4 (docs/rules.md): the notice prints the unit's contact from the organisation file; a line
+# with nothing to say is left out, never printed as 无.
+@pytest.mark.parametrize("record,given,expected", [
+    ({"person": "石磊", "phone": "0991-0000004", "address": "示例路1号人力资源部"}, {},
+     "反映。联系人：石磊；电话：0991-0000004；地址：示例路1号人力资源部。"),
+    ({"person": "石磊"}, {"phone": "0991-1234567"}, "反映。联系人：石磊；电话：0991-1234567。"),
+    ({}, {"person": "无", "phone": "", "address": None}, "向本单位人事部门反映。"),
+    (None, {}, "向本单位人事部门反映。"),
+])
+def test_d4_the_objection_line_prints_the_units_contact_or_leaves_it_out(record, given,
+                                                                         expected):
+    line = lists.objection_text(record, given)
+    assert line.endswith(expected) and "无" not in line
+
+
+def test_d4_the_printed_notice_has_the_record_contact_and_no_empty_lines():
+    with_contact = lists.list_data(lists.PUBLICITY, [ROW], CONTEXT | {
+        "contact": {}, "unit_contact": {"person": "石磊", "phone": "0991-0000004",
+                                        "address": "示例路1号人力资源部"}})
+    printed = text(render_publicity_notice(with_contact, meta=META).pdf)
+    assert "联系人：石磊；电话：0991-0000004；地址：示例路1号人力资源部。" in printed
+    bare = lists.list_data(lists.PUBLICITY, [ROW], CONTEXT | {"contact": {}})
+    printed = text(render_publicity_notice(bare, meta=META).pdf)
+    assert "向本单位人事部门反映。" in printed
+    assert "联系人" not in printed and "电话" not in printed and "地址" not in printed
+    assert "：无" not in printed

@@ -50,7 +50,8 @@ APPLICANTS = [{"name": "阿依古丽·买买提", "current_title": "工程师", 
 PUBLICITY = {"unit": "新疆天山机械制造有限公司", "issued_on": "2019年10月14日",
              "period": {"start": "2019年10月14日", "end": "2019年10月18日", "working_days": 5},
              "applicants": APPLICANTS,
-             "contact": {"person": "刘红", "phone": "0991-0000000", "address": "人事部302室"}}
+             "objection": "公示期间，如对公示人员的申报材料有异议，请以书面形式并署真实姓名向本单位人事部门反映。"
+                          "联系人：刘红；电话：0991-0000000；地址：人事部302室。"}
 DELIVERY = {"unit": "新疆天山机械制造有限公司", "address": "乌鲁木齐市光明路140号新疆机械工程学会",
             "window": {"start": "2019年11月1日", "end": "2019年11月20日"},
             "contact": {"person": "刘红", "phone": "0991-0000000"},

@@ -13,6 +13,8 @@ from intake import dependencies
 from intake.http import auth, bodies
 from intake.http.problems import endpoint, json_response
 from intake.http.server import http
+from intake.pii import Pii, mask
+from intake.rules.idcard import id_number_error
 
 REVIEWERS = ("unit_reviewer", "department_reviewer", "committee_secretary")
 SECRETARY = ("committee_secretary",)
@@ -33,6 +35,17 @@ def _list(body: dict, key: str) -> list:
     if not isinstance(value, list) or not value:
         raise Refusal("FIELD_BLANK", f"{key} 应为非空列表", field=key)
     return value
+
+
+def sealed_person(id_number, config) -> tuple[str | None, str | None]:
+    """R-1.5: a person named by ID number, as review may hold them: the keyed hash intake finds
+    applicants by (`intake.pii`) and the masked number; (None, None) when none is given."""
+    if id_number is None or id_number == "":
+        return None, None
+    error = id_number_error(id_number) if isinstance(id_number, str) else "身份证号应为文本"
+    if error:
+        raise Refusal("ID_NUMBER_INVALID", error, status=422, field="id_number")
+    return Pii(config["PII_KEY"]).lookup_hash(id_number), mask(id_number)
 
 
 def staff(request, config, *roles) -> dict:
@@ -239,11 +252,16 @@ class AdminDesk:
     @http("POST", "/admin/sanctions")
     @endpoint
     def impose_sanction(self, request):
+        """R-1.5: the ID number of a person named by it never leaves intake: review gets its
+        keyed hash (what intake finds applicants by) and the masked number."""
         who = staff(request, self.config, "admin")
         body = bodies.body(request, "impose_sanction")
+        key, masked = sealed_person(body.get("id_number"), self.config)
         return json_response(self.review.impose_sanction(
             who, _text(body, "subject"), _text(body, "reason"),
-            body.get("application_id") or None, body.get("subject_id") or None), status=201)
+            body.get("application_id") or None, body.get("subject_id") or None,
+            body.get("decided_on") or None, body.get("series") or None,
+            body.get("level") or None, key, masked), status=201)
 
     @http("POST", "/admin/organisations")
     @endpoint

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from typing import Sequence
 
 from contracts.errors import Problem
+from contracts.rules import bar_period_zh
 from contracts.season import Season
 from intake.rules.fields import parse_date, validate_header
 
@@ -45,11 +46,26 @@ def seniority(obtained_on: date, cut_off: date) -> Seniority:
 
 @dataclass(frozen=True)
 class Bar:
-    """An active sanction (R-1.5): `subject` is "person" (id number) or "unit" (unit id).
-    How long it lasts is review's to decide; intake keeps the `until` review sent."""
+    """A sanction in force (R-1.5): `subject` is "person" (id number) or "unit" (unit id).
+    How long it lasts is review's to decide; intake keeps the `last_barred_on` review sent (the
+    last day barred, included). A person's bar covers the corresponding title only (相应职称):
+    `series`, and `level` or every level of it when None; `series` None bars every title (a
+    unit's bar, and person bars recorded before scopes were)."""
     subject: str
     subject_id: str
-    until: date
+    last_barred_on: date
+    starts_on: date | None = None
+    series: str | None = None
+    level: str | None = None
+
+    def in_force(self, today: date) -> bool:
+        """R-1.5: barred from `starts_on` to `last_barred_on`, both days included."""
+        return (self.starts_on is None or self.starts_on <= today) and today <= self.last_barred_on
+
+    def covers(self, series: str | None, level: str | None) -> bool:
+        """R-1.5 相应职称: does the bar reach an application for `series` at `level`?"""
+        return self.series is None or (self.series == series
+                                       and (self.level is None or self.level == level))
 
 
 def catalogue_problems(application: dict, season: Season) -> list[Problem]:
@@ -116,19 +132,42 @@ def creation_problems(application: dict, season: Season, *, person_id: str, unit
     """Everything that stops a person from opening an application (all problems at once).
 
     `person_id` is the applicant's ID number, `unit_id` their unit's; `active_bars` are the
-    sanctions in force today (R-1.5); `active_applications` counts the person's open applications
+    sanctions in force today (R-1.5), a person's judged against the title applied for; `active_applications` counts the person's open applications
     this season (one at a time).
     """
     problems = validate_header(application, season)
     problems += catalogue_problems(application, season)
     problems += category_problems(application, season)
-    for bar in active_bars:
-        if bar.subject == "person" and bar.subject_id == person_id:
-            problems.append(Problem("PERSON_BARRED",
-                                    f"因弄虚作假受到处理，{bar.until:%Y年%m月%d日}前不得申报"))
-        elif bar.subject == "unit" and bar.subject_id == unit_id:
-            problems.append(Problem("UNIT_BARRED",
-                                    f"所在单位被取消参评资格至{bar.until:%Y年%m月%d日}"))
+    problems += bar_problems(application, season, person_id=person_id, unit_id=unit_id,
+                             active_bars=active_bars)
     if active_applications > 0:
         problems.append(Problem("APPLICATION_EXISTS", "本年度已有一份进行中的申报，不能重复申报"))
     return problems
+
+
+def bar_problems(application: dict, season: Season, *, person_id: str, unit_id: str,
+                 active_bars: Sequence[Bar]) -> list[Problem]:
+    """R-1.5: the bars in force against the person (for the title applied for: 相应职称) or
+    their unit; judged when a draft is opened and again when its title, ID number or unit
+    changes, so that a draft opened for another level cannot be turned into the barred one."""
+    problems = []
+    for bar in active_bars:
+        period = bar_period_zh(bar.starts_on or bar.last_barred_on, bar.last_barred_on)
+        if bar.subject == "person" and bar.subject_id == person_id \
+                and bar.covers(application.get("series"), application.get("level")):
+            problems.append(Problem("PERSON_BARRED",
+                                    f"因弄虚作假受到处理，{_title_zh(bar, season)}{period}"))
+        elif bar.subject == "unit" and bar.subject_id == unit_id:
+            problems.append(Problem("UNIT_BARRED", f"所在单位被取消参评资格，{period}"))
+    return problems
+
+
+def _title_zh(bar: Bar, season: Season) -> str:
+    """The title a person's bar covers, as the season names it ("工程系列高级工程师"), or ""."""
+    if bar.series is None:
+        return ""
+    series = season.find_series(bar.series)
+    if series is None:
+        return f"{bar.series}{bar.level or ''}"
+    levels = {lv.id: lv.name_zh for lv in series.levels}
+    return series.name_zh + (levels.get(bar.level, bar.level) if bar.level else "（各级别）")

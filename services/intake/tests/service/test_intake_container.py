@@ -87,9 +87,9 @@ def test_review_events_over_the_broker_bar_the_person_and_return_the_application
     publish(isolated_broker_uri, events.APPLICATION_RETURNED, returned)  # redelivered
     publish(isolated_broker_uri, events.SANCTION_IMPOSED, events.make(
         events.SANCTION_IMPOSED, sanction_id="s-svc-1", subject="person",
-        application_id=app_id, applicant_id="p-bar-1", unit_id=apps.UNIT,
-        starts_on=date.today().isoformat(),
-        until=(date.today() + timedelta(days=5 * 365)).isoformat(), reason="弄虚作假"))
+        application_id=app_id, applicant_id="p-bar-1", unit_id=apps.UNIT, person_key=None,
+        series=None, level=None, starts_on=date.today().isoformat(),
+        last_barred_on=(date.today() + timedelta(days=5 * 365)).isoformat(), reason="弄虚作假"))
     deadline, actions = time.time() + 20, []
     while time.time() < deadline and "sanction_imposed" not in actions:
         with engine.connect() as c:

@@ -23,7 +23,7 @@ def clock():
 
 @pytest.fixture
 def service(clock):
-    svc = worker_factory(IntakeService, db=sqlite_store(m.metadata, "intake"), clock=clock,
+    svc = worker_factory(IntakeService, db=sqlite_store(m.metadata, "intake", clock), clock=clock,
                          config=CONFIG, review=Mock(), storage=Mock())
     svc.load_season((ROOT / "seasons" / "2019.yaml").read_text("utf-8"))
     return svc

@@ -83,6 +83,40 @@ def test_r1_5_barred_person_and_barred_unit_are_refused():
     assert found(header(), bars) == {("PERSON_BARRED", None), ("UNIT_BARRED", None)}
 
 
+@pytest.mark.parametrize("series, level, barred", [
+    ("engineering", "engineer", True),         # the title the fraud was about
+    ("engineering", None, True),               # every level of the series
+    ("engineering", "senior_engineer", False),  # another level: not the corresponding title
+    ("arts_crafts", None, False),              # another series
+])
+def test_r1_5_a_person_is_barred_from_the_corresponding_title_only(series, level, barred):
+    """六(二) 个人五年内不得申报相应职称评审: the bar's series (and level) against the application's
+    (header(): engineering, engineer)."""
+    bars = [Bar("person", PERSON, date(2023, 5, 31), date(2018, 6, 1), series, level)]
+    assert found(header(), bars) == ({("PERSON_BARRED", None)} if barred else set())
+
+
+def test_r1_5_a_bar_is_in_force_from_its_first_to_its_last_day_both_included():
+    """五年内 from 2014-10-20: 2019-10-19 is the last day barred, 2019-10-20 the first free."""
+    bar = Bar("person", PERSON, date(2019, 10, 19), date(2014, 10, 20))
+    assert not bar.in_force(date(2014, 10, 19))
+    assert bar.in_force(date(2014, 10, 20)) and bar.in_force(date(2019, 10, 19))
+    assert not bar.in_force(date(2019, 10, 20))
+
+
+def test_r1_5_the_refusal_says_the_bar_as_review_says_it():
+    """The same dates the same way in both services (contracts.rules.bar_period_zh)."""
+    from contracts.rules import bar_period_zh
+
+    bar = Bar("person", PERSON, date(2019, 10, 19), date(2014, 10, 20), "engineering",
+              "engineer")
+    problem, = creation_problems(header(), SEASON, person_id=PERSON, unit_id=UNIT,
+                                 active_bars=[bar], active_applications=0)
+    period = bar_period_zh(date(2014, 10, 20), date(2019, 10, 19))
+    assert period == "2014年10月20日至2019年10月19日（含）不得申报，2019年10月20日起可以申报"
+    assert problem.message == f"因弄虚作假受到处理，工程系列工程师{period}"
+
+
 def test_one_active_application_per_person_and_season():
     assert found(header(), active=1) == {("APPLICATION_EXISTS", None)}
 

@@ -70,16 +70,19 @@ def test_a_refusal_at_a_step_ends_the_application(service, clock):
 
 
 def test_sanctions_bar_the_person_by_id_number_and_the_unit(service, clock):
+    """R-1.5: a person by the ID hash of the application the fraud was in, a unit by its id;
+    barred through `last_barred_on`, free the day after."""
     body = apps.body(UNIT)
     first = create(service, body)
     service.on_sanction_imposed(events.make(
         events.SANCTION_IMPOSED, sanction_id="s-1", subject="person",
-        application_id=first["id"], applicant_id="p-1", unit_id=UNIT, starts_on="2019-10-15",
-        until="2024-10-14", reason="弄虚作假"))
+        application_id=first["id"], applicant_id="p-1", unit_id=UNIT, person_key=None,
+        series=body["series"], level=body["level"], starts_on="2019-10-15",
+        last_barred_on="2024-10-14", reason="弄虚作假"))
     service.on_sanction_imposed(events.make(
         events.SANCTION_IMPOSED, sanction_id="s-2", subject="unit", application_id=None,
-        applicant_id=None, unit_id="unit-bad", starts_on="2019-10-15", until="2022-10-14",
-        reason="营私舞弊"))
+        applicant_id=None, unit_id="unit-bad", person_key=None, series=None, level=None,
+        starts_on="2019-10-15", last_barred_on="2022-10-14", reason="营私舞弊"))
     call(service, "withdraw", "POST", "/x", token(), None, first["id"])
     status, problem = call(service, "create_application", "POST", "/applications",
                            token("p-9"), body)
@@ -87,8 +90,46 @@ def test_sanctions_bar_the_person_by_id_number_and_the_unit(service, clock):
     status, problem = call(service, "create_application", "POST", "/applications",
                            token("p-8"), apps.body("unit-bad"))
     assert (status, problem["code"]) == (422, "UNIT_BARRED")
-    clock.now = datetime(2024, 10, 15, 2, tzinfo=timezone.utc)  # the person's bar has ended
+    assert "2022年10月14日（含）不得申报，2022年10月15日起可以申报" in problem["message"]
     with service.db.session() as s:
         bars = s.execute(select(m.bars)).all()
-    assert {(b.subject, str(b.until)) for b in bars} == {("person", "2024-10-14"),
-                                                         ("unit", "2022-10-14")}
+    assert {(b.subject, str(b.last_barred_on)) for b in bars} == {("person", "2024-10-14"),
+                                                                  ("unit", "2022-10-14")}
+    clock.now = datetime(2024, 10, 14, 15, 59, tzinfo=timezone.utc)  # 23:59 the last day
+    status, problem = call(service, "create_application", "POST", "/applications",
+                           token("p-9"), body)
+    assert (status, problem["code"]) == (422, "PERSON_BARRED")
+    clock.now = datetime(2024, 10, 14, 16, 0, tzinfo=timezone.utc)  # 00:00 the first free day
+    status, created = call(service, "create_application", "POST", "/applications",
+                           token("p-9"), body)
+    assert status == 201, created
+
+
+def test_a_sanction_event_sent_before_the_contract_named_the_last_day_is_read_right(service):
+    """An event of the older contract carries `until`, review's first free day."""
+    service.on_sanction_imposed({**events.make(
+        events.SANCTION_IMPOSED, sanction_id="s-old", subject="unit", application_id=None,
+        applicant_id=None, unit_id="unit-bad", person_key=None, series=None, level=None,
+        starts_on="2019-10-15", last_barred_on="x", reason="营私舞弊"),
+        "last_barred_on": None, "until": "2022-10-15"})
+    with service.db.session() as s:
+        bar = s.execute(select(m.bars)).one()
+    assert str(bar.last_barred_on) == "2022-10-14"
+
+
+def test_a_draft_opened_for_another_level_cannot_be_turned_into_the_barred_title(service):
+    """R-1.5 相应职称: the person is barred from senior_engineer only; a draft for engineer opens,
+    and changing its level to the barred one is refused (PERSON_BARRED), nothing saved."""
+    body = apps.body(UNIT)  # engineering, senior_engineer
+    first = create(service, body, sub="p-scope")
+    service.on_sanction_imposed(events.make(
+        events.SANCTION_IMPOSED, sanction_id="s-scope", subject="person",
+        application_id=first["id"], applicant_id="p-scope", unit_id=UNIT, person_key=None,
+        series="engineering", level="senior_engineer", starts_on="2019-10-15",
+        last_barred_on="2024-10-14", reason="弄虚作假"))
+    call(service, "withdraw", "POST", "/x", token("p-scope"), None, first["id"])
+    other = create(service, {**body, "level": "engineer"}, sub="p-scope-2")
+    status, problem = call(service, "patch_application", "PATCH", "/x", token("p-scope-2"),
+                           {"level": "senior_engineer"}, other["id"])
+    assert (status, [p["code"] for p in problem["problems"]]) == (422, ["PERSON_BARRED"])
+    assert get(service, other["id"], "p-scope-2")["level"] == "engineer"

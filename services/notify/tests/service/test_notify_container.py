@@ -81,7 +81,10 @@ def test_reminders_24h_and_2h_before_the_supplement_deadline_each_once(notify):
     publish(uri, events.APPLICATION_SUBMITTED, **submitted(app_id))
     deadline = datetime.now(timezone.utc) + timedelta(hours=48)
     publish(uri, events.SUPPLEMENT_REQUESTED, application_id=app_id, season="2019",
-            request_id="req-1", deadline=deadline.isoformat(), items=["考核表"], reviewer={})
+            request_id="req-1", deadline=None, hours=48, items=["考核表"], reviewer={})
+    publish(uri, events.DEADLINE_STARTED, application_id=app_id, season="2019",
+            request_id="req-1", kind="supplement", items=["考核表"], started_by="delivered",
+            told_at=datetime.now(timezone.utc).isoformat(), deadline=deadline.isoformat())
     sends = m.sends
     wait_rows(engine, select(sends).where(sends.c.template == "supplement_requested"), 1)
     clock_file.write_text(str(timedelta(hours=24, minutes=1).total_seconds()))
@@ -102,7 +105,10 @@ def test_an_answered_supplement_request_sends_no_reminder(notify):
     publish(uri, events.APPLICATION_SUBMITTED, **submitted(app_id, person="a-svc-2"))
     deadline = datetime.now(timezone.utc) + timedelta(hours=48)
     publish(uri, events.SUPPLEMENT_REQUESTED, application_id=app_id, season="2019",
-            request_id="req-2", deadline=deadline.isoformat(), items=["考核表"], reviewer={})
+            request_id="req-2", deadline=None, hours=48, items=["考核表"], reviewer={})
+    publish(uri, events.DEADLINE_STARTED, application_id=app_id, season="2019",
+            request_id="req-2", kind="supplement", items=["考核表"], started_by="delivered",
+            told_at=datetime.now(timezone.utc).isoformat(), deadline=deadline.isoformat())
     assert wait_rows(engine, select(m.supplement_requests), 1)
     answer = {**submitted(app_id, person="a-svc-2"), "version": 2, "kind": "supplement"}
     publish(uri, events.APPLICATION_SUBMITTED, **answer)

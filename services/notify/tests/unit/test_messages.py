@@ -33,16 +33,37 @@ def test_a_return_lists_every_problem_numbered_and_the_submissions_left():
     assert message.subject == "【职称评审】您的申报 5B5CD22B 被退回，请修改后重新提交"
 
 
-def test_a_supplement_request_names_items_and_deadline():
-    """R-4.5."""
+def test_a_supplement_request_names_items_and_the_48_hours_from_receiving_it():
+    """R-4.5: 自告知之日起48小时内 — the notice says the hours run from receiving it (its
+    delivery starts them); the deadline itself comes with the reminders."""
     payload = events.make(events.SUPPLEMENT_REQUESTED, application_id=APP, season="2019",
                           request_id="r", items=["2018年度考核表"], reviewer={},
-                          deadline="2019-10-17T02:00:00+00:00")
-    message = rendered(messages.supplement_requested(payload, APPLICANT, "http://p"))
-    assert message.subject == "【职称评审】请于 2019年10月17日 10:00 前补充申报材料"
-    assert "1. 2018年度考核表" in message.body
-    sms = rendered(messages.supplement_requested(payload, APPLICANT, "http://p"), "sms")
-    assert sms.params["deadline"] == "2019年10月17日 10:00"
+                          deadline=None, hours=48)
+    notice = messages.supplement_requested(payload, APPLICANT, "http://p")
+    message = rendered(notice)
+    assert message.subject == "【职称评审】请在收到本通知后 48 小时内补充申报材料"
+    assert "1. 2018年度考核表" in message.body and "逾期未补充的，视为放弃申报" in message.body
+    sms = rendered(notice, "sms")
+    assert sms.params["hours"] == "48" and "request_id" not in sms.params
+    assert messages.told_about(notice.template, notice.variables) == "r"
+
+
+def test_a_committee_return_says_48_hours_and_a_units_return_does_not():
+    """R-4.5: changes (更改) as well as supplements; other levels' returns have no deadline."""
+    problems = [{"code": "B", "message": "缺少考核表"}]
+    committee = events.make(events.APPLICATION_RETURNED, application_id=APP, season="2019",
+                            step="committee", submissions_used=1, submissions_left=2,
+                            reviewer={}, problems=problems, request_id="r-1", hours=48)
+    notice = messages.returned(committee, APPLICANT, "http://p")
+    assert "请自收到本通知起 48 小时内修改并提交，逾期未提交的，视为放弃申报。" in rendered(notice).body
+    assert messages.told_about(notice.template, notice.variables) == "r-1"
+    unit = events.make(events.APPLICATION_RETURNED, application_id=APP, season="2019",
+                       step="unit", submissions_used=1, submissions_left=2, reviewer={},
+                       problems=problems)
+    notice = messages.returned(unit, APPLICANT, "http://p")
+    assert "小时内" not in rendered(notice).body
+    assert messages.told_about(notice.template, notice.variables) is None
+    assert messages.told_about("received", {"request_id": "x"}) is None
 
 
 def test_each_reminder_has_its_own_template_variant_and_hours_left():

@@ -45,11 +45,11 @@ def test_returned_email_lists_every_problem_numbered_n_8_5():
 
 def test_missing_variable_is_refused_naming_every_one():
     variables = sample_variables("supplement_requested")
-    del variables["deadline"], variables["items"]
+    del variables["hours"], variables["items"]
     with pytest.raises(Refusal) as caught:
         render(CATALOGUE.template("supplement_requested", "email"), variables)
     assert caught.value.code == "TEMPLATE_VARIABLE_MISSING"
-    assert {p.field for p in caught.value.problems} == {"variables.deadline", "variables.items"}
+    assert {p.field for p in caught.value.problems} == {"variables.hours", "variables.items"}
 
 
 def test_none_counts_as_missing():

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from contracts.errors import Problem, Refusal
@@ -29,6 +29,57 @@ class Scope(StrEnum):
 
 
 MIN_MEMBERS = {Scope.SERIES: 25, Scope.SPECIALTY: 11}  # N-8.1 defaults
+MAX_TERM_YEARS = 3  # N-8.1: 每届任期不得超过3年
+
+
+def covered_scope(specialties: Collection[str],
+                  series_specialties: Collection[str] | None = None) -> Scope:
+    """N-8.1: what a committee covers decides its minimum, not its label. It covers a whole
+    series when it names no specialty (the series has none, like 工艺美术, or it judges them
+    all), or when it names every specialty of the series (`series_specialties`, when known)."""
+    if not specialties:
+        return Scope.SERIES
+    if series_specialties and set(series_specialties) <= set(specialties):
+        return Scope.SERIES
+    return Scope.SPECIALTY
+
+
+def label_problems(label: str, covers: Scope) -> list[Problem]:
+    """N-8.1: a committee's stated `scope` must say what it covers; a series committee labelled
+    "specialty" would otherwise pass with 11 members."""
+    if label and label != covers.value:
+        return [Problem("COMMITTEE_SCOPE_MISMATCH",
+                        f"评审委员会标注为“{label}”，但其评审范围是"
+                        f"{'整个系列' if covers is Scope.SERIES else '专业'}（{covers.value}），"
+                        "请按实际评审范围填写并配足人数", "scope")]
+    return []
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def term_problems(start: date | None, end: date | None) -> list[Problem]:
+    """N-8.1: an expert's term (聘任期) is recorded, ends after it starts and lasts at most 3
+    years (the end day is the last day served)."""
+    if start is None or end is None:
+        return [Problem("EXPERT_TERM_MISSING", "须填写专家聘任起止日期（term_start、term_end）",
+                        "term")]
+    if end < start:
+        return [Problem("EXPERT_TERM_INVALID", f"聘任期止（{end}）早于起（{start}）", "term")]
+    if end >= _add_years(start, MAX_TERM_YEARS):
+        return [Problem("EXPERT_TERM_TOO_LONG",
+                        f"聘任期{start}至{end}超过{MAX_TERM_YEARS}年（每届任期不得超过3年）",
+                        "term")]
+    return []
+
+
+def in_term(start: date | None, end: date | None, day: date) -> bool:
+    """N-8.1: on `day` (the meeting's date) the expert is appointed: start ≤ day ≤ end."""
+    return start is not None and end is not None and start <= day <= end
 
 
 def composition_problems(member_count: int, scope: Scope | str,

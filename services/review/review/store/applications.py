@@ -153,8 +153,9 @@ def app_view(session, application_id: str) -> dict:
         "objections": [{"id": o.id, "publicity_id": o.publicity_id, "text": o.text,
                         "raised_at": _iso(o.raised_at), "resolved_at": _iso(o.resolved_at),
                         "upheld": o.upheld, "resolution": o.resolution} for o in objections],
-        "supplement_requests": [{"id": r.id, "items": r.items, "status": r.status,
-                                 "requested_at": _iso(r.requested_at),
+        "supplement_requests": [{"id": r.id, "kind": r.kind, "items": r.items,
+                                 "status": r.status, "requested_at": _iso(r.requested_at),
+                                 "told_at": _iso(r.told_at), "told_by": r.told_by,
                                  "deadline": _iso(r.deadline),
                                  "answered_at": _iso(r.answered_at)} for r in requests],
         "result": None if result is None else {

@@ -32,6 +32,8 @@ class Settings:
     recommendation_text: str = publicity_rules.RECOMMENDATION_TEXT
     paper_window: Any = None
     sanction_years: dict = field(default_factory=lambda: dict(sanction_rules.BAR_YEARS))
+    review_window: Any = None  # R-2.1: the unit's and departments' review (None: no season)
+    committee_window: Any = None  # the committee's formal review, when the season limits it
 
     @classmethod
     def of(cls, season) -> "Settings":
@@ -40,7 +42,9 @@ class Settings:
                    paper_rules.DeliveryWindow(season.paper_delivery_window.start,
                                               season.paper_delivery_window.end),
                    {sanction_rules.Subject.UNIT: season.sanction_years_unit,
-                    sanction_rules.Subject.PERSON: season.sanction_years_person})
+                    sanction_rules.Subject.PERSON: season.sanction_years_person},
+                   season.review_window or season.application_window,
+                   season.committee_review_window)
 
 
 def settings(session, season_id: str | None, require: bool = False) -> Settings:
@@ -89,13 +93,28 @@ def replace_registry(session, registry: org_files.Registry) -> None:
     for org in registry.organisations:
         session.execute(m.organisations.insert().values(
             id=org.id, name=org.name, kind=org.kind, parent_id=org.parent_id,
-            outside_region=org.outside_region,
+            outside_region=org.outside_region, contact=dict(org.contact) or None,
             reviewers=[{**vars(c), "channel": "email"} for c in org.reviewers]))
     for c in registry.committees:
         session.execute(m.committees.insert().values(
             id=c.id, name=c.name, series=c.series, specialties=list(c.specialties),
             levels=list(c.levels), conditions_document=c.conditions_document,
-            scope=c.scope, members=[vars(e) for e in c.members]))
+            scope=c.covers.value, members=[expert_row(e) for e in c.members]))
+
+
+def expert_row(e: org_files.Expert) -> dict:
+    """A member as the committees table keeps it (JSON: dates as ISO strings)."""
+    return {"id": e.id, "name": e.name, "unit_id": e.unit_id,
+            "term_start": e.term_start.isoformat() if e.term_start else None,
+            "term_end": e.term_end.isoformat() if e.term_end else None}
+
+
+def expert_of(row: dict) -> org_files.Expert:
+    """N-8.1: a member read back, with its term (None when the row predates terms)."""
+    def day(v):
+        return date.fromisoformat(v) if v else None
+    return org_files.Expert(row["id"], row["name"], row.get("unit_id"),
+                            day(row.get("term_start")), day(row.get("term_end")))
 
 
 def load_registry(session, rows: dict | None = None) -> org_files.Registry:
@@ -105,14 +124,15 @@ def load_registry(session, rows: dict | None = None) -> org_files.Registry:
     registry = org_files.Registry()
     for o in session.execute(select(m.organisations)).all():
         registry.organisations.append(org_files.Organisation(
-            o.id, o.name, o.kind, o.parent_id, (), bool(o.outside_region)))
+            o.id, o.name, o.kind, o.parent_id, (), bool(o.outside_region),
+            dict(o.contact or {})))
         if rows is not None:
             rows[o.id] = o
     for c in session.execute(select(m.committees)).all():
         registry.committees.append(org_files.Committee(
             c.id, c.name, c.series, tuple(c.specialties), tuple(c.levels),
             c.conditions_document, c.scope,
-            tuple(org_files.Expert(e["id"], e["name"], e.get("unit_id")) for e in c.members)))
+            tuple(expert_of(e) for e in c.members)))
     return registry
 
 
@@ -134,7 +154,19 @@ def insert_sanction(session, **values) -> None:
 
 
 def sanction_rows(session) -> list[dict]:
-    """D-4: the sanctions list, flat."""
+    """D-4: the sanctions list, flat: each bar from its first to its last day, both included."""
     return [{"id": x.id, "subject": x.subject, "subject_id": x.subject_id,
-             "starts_on": x.imposed_on.isoformat(), "until": x.until.isoformat(),
+             "series": x.series or "", "level": x.level or "",
+             "starts_on": x.imposed_on.isoformat(), "last_barred_on": x.last_barred_on.isoformat(),
              "reason": x.reason} for x in session.execute(select(m.sanctions))]
+
+
+def catalogue(session) -> dict[str, list[str]]:
+    """R-1.1, R-1.5: every series of the loaded seasons with its levels (a sanction's scope is
+    named from it); empty when no season is loaded."""
+    out: dict[str, list[str]] = {}
+    for row in session.execute(select(m.seasons.c.document)).all():
+        for series in load_season(row.document).series:
+            levels = out.setdefault(series.id, [])
+            levels += [lv.id for lv in series.levels if lv.id not in levels]
+    return out

@@ -1,5 +1,7 @@
-"""Supplement requests (补充材料, R-4.5): asked, answered, withdrawn, and the sweep's claim of
-the expired ones. Request statuses (open | answered | abandoned | withdrawn) stay in here."""
+"""The committee's requests with 48 hours (R-4.5): supplements (补充材料) and changes (a
+committee return): asked, told (the clock started), answered, withdrawn, and the sweep's claims
+of the untold past the fallback and of the expired. Request statuses (open | answered |
+abandoned | withdrawn) stay in here."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -51,6 +53,33 @@ def withdraw_open_requests(session, application_id: str) -> None:
                                     t.c.status == "open").values(status="withdrawn"))
 
 
+def request_by_id(session, request_id: str):
+    """One request, or None."""
+    return session.execute(select(t).where(t.c.id == request_id)).first()
+
+
+def untold_since(session, cutoff: datetime) -> list:
+    """Open requests asked at or before `cutoff` whose clock has not started (the fallback's)."""
+    return session.execute(select(t).where(t.c.status == "open", t.c.told_at.is_(None),
+                                           t.c.requested_at <= cutoff)).all()
+
+
+def start_clock(session, request_id: str, told_at: datetime, told_by: str):
+    """Start the 48 hours of an open request not told yet: a conditional UPDATE … WHERE
+    told_at IS NULL RETURNING, so the first delivery (or the fallback) wins, exactly once
+    however many events or review instances race. The row, or None when it was not open and
+    untold. The caller sets its deadline (`set_deadline`) in the same transaction."""
+    return session.execute(
+        update(t).where(t.c.id == request_id, t.c.status == "open", t.c.told_at.is_(None))
+        .values(told_at=told_at, told_by=told_by)
+        .returning(t.c.id, t.c.application_id, t.c.season, t.c.kind, t.c["items"],
+                   t.c.hours)).first()
+
+
+def set_deadline(session, request_id: str, deadline: datetime) -> None:
+    session.execute(update(t).where(t.c.id == request_id).values(deadline=deadline))
+
+
 def abandon_expired(session, now: datetime) -> list:
     """Claim every open request whose deadline passed: a conditional UPDATE … WHERE
     status='open' … RETURNING. Under PostgreSQL's row locks a second instance's identical
@@ -59,4 +88,4 @@ def abandon_expired(session, now: datetime) -> list:
     return session.execute(
         update(t).where(t.c.status == "open", t.c.deadline < now)
         .values(status="abandoned")
-        .returning(t.c.id, t.c.application_id, t.c.season, t.c.deadline)).all()
+        .returning(t.c.id, t.c.application_id, t.c.season, t.c.kind, t.c.deadline)).all()

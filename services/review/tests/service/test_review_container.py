@@ -50,7 +50,8 @@ def test_submission_opens_the_unit_task_and_announces_it(review, isolated_broker
     rows = []
     while time.time() < deadline and not rows:
         with engine.connect() as c:
-            rows = c.execute(select(outbox).where(outbox.c.sent_at.isnot(None))).all()
+            rows = c.execute(select(outbox).where(outbox.c.sent_at.isnot(None),
+                                                  outbox.c.event_type == "task_opened")).all()
         eventlet.sleep(0.1)
     assert len(rows) == 1
     payload = rows[0].payload

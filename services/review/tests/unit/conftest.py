@@ -18,7 +18,7 @@ def clock():
 
 @pytest.fixture
 def service(clock):
-    svc = worker_factory(ReviewService, db=sqlite_store(m.metadata, "review"), clock=clock)
+    svc = worker_factory(ReviewService, db=sqlite_store(m.metadata, "review", clock), clock=clock)
     svc.load_organisations((ROOT / "deploy" / "sample" / "organisations.yaml").read_text("utf-8"))
     svc.load_season((ROOT / "seasons" / "2019.yaml").read_text("utf-8"))
     return svc

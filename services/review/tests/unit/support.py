@@ -70,3 +70,14 @@ def assert_refused_without_change(service, call, code):
     after = snapshot(service)
     assert after["audit"] == before["audit"] and after["outbox"] == before["outbox"]
     assert after == before
+
+
+def tell(service, request_id, at, app_id="a-1", send_id=None):
+    """notify's notification_delivered: the applicant was told of request `request_id` at `at`
+    (R-4.5: its 48 hours start then). Returns the event, to deliver it again."""
+    event = events.make(events.NOTIFICATION_DELIVERED, application_id=app_id,
+                        send_id=send_id or f"send-{request_id}", about="supplement_requested",
+                        request_id=request_id, recipient="applicant", channel="email",
+                        delivered_at=at.isoformat())
+    service.on_notification_delivered(event)
+    return event

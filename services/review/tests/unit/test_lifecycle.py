@@ -11,7 +11,7 @@ from review.lifecycle import (CLOSED, LIFECYCLE, ROUTED, Change, LifecycleError,
                               move_unread)
 from review.store.applications import application, set_status
 from services.review.tests.unit.support import (ADMIN, SEC, START, outbox, refused, submit,
-                                                to_committee)
+                                                tell, to_committee)
 
 S, C = Status, Change
 
@@ -23,7 +23,7 @@ EXPECTED = {
     C.SUPPLEMENT_REQUESTED: {S.IN_REVIEW: S.SUPPLEMENT_REQUESTED},
     C.ACCEPTED: {S.IN_REVIEW: S.ACCEPTED},
     C.REFUSED: {S.IN_REVIEW: S.REFUSED},
-    C.ABANDONED: {S.SUPPLEMENT_REQUESTED: S.ABANDONED},
+    C.ABANDONED: {S.SUPPLEMENT_REQUESTED: S.ABANDONED, S.RETURNED: S.ABANDONED},
     C.WITHDRAWN: {S.IN_REVIEW: S.WITHDRAWN, S.RETURNED: S.WITHDRAWN,
                   S.SUPPLEMENT_REQUESTED: S.WITHDRAWN, S.ACCEPTED: S.WITHDRAWN,
                   S.REFUSED: S.WITHDRAWN, S.ABANDONED: S.WITHDRAWN,
@@ -65,7 +65,8 @@ def _refuse(service, clock):
 
 def _abandon(service, clock):
     to_committee(service, clock)
-    service.request_supplement(SEC, "a-1", ["补充考核表"])
+    req = service.request_supplement(SEC, "a-1", ["补充考核表"])
+    tell(service, req["id"], clock.now)
     clock.now += timedelta(hours=48, minutes=1)
     service.sweep()
 
@@ -78,7 +79,7 @@ def _withdraw(service, clock):
 
 @pytest.mark.parametrize("close, status, message", [
     (_refuse, S.REFUSED, "该申报已不予受理，不能再审核"),
-    (_abandon, S.ABANDONED, "该申报已视为放弃（逾期未补充材料），不能再审核"),
+    (_abandon, S.ABANDONED, "该申报已视为放弃（逾期未更改或补充材料），不能再审核"),
     (_withdraw, S.WITHDRAWN, "该申报已由申报人撤回，不能再审核")])
 def test_a_closed_application_is_refused_with_its_reason(service, clock, close, status, message):
     submit(service)

@@ -18,7 +18,7 @@ def members(n, prefix="E"):
 def committee(cid="c1", n=11, scope="specialty", **kw):
     return {"id": cid, "name": f"委员会{cid}", "series": "engineering", "specialties": ["textile"],
             "levels": ["engineer"], "conditions_document": f"doc-{cid}", "scope": scope,
-            "members": members(n), **kw}
+            "term_start": "2018-01-01", "term_end": "2020-12-31", "members": members(n), **kw}
 
 
 ROOT = {"id": "root", "name": "工信厅", "kind": "root"}
@@ -75,11 +75,56 @@ def test_r4_1_unit_without_a_reviewer_and_bad_email_are_reported():
 
 def test_n8_1_committee_composition_is_validated_per_committee():
     doc = {"organisations": [ROOT],
-           "committees": [committee("c1", 12), committee("c2", 23, "series",
-                                                         specialties=["steel"])]}
+           "committees": [committee("c1", 12), committee("c2", 23, "series", specialties=[])]}
     found = {(p.code, p.field) for p in problems_of(doc)}
     assert found == {("COMMITTEE_SIZE_EVEN", "committees.c1.members"),
                      ("COMMITTEE_TOO_SMALL", "committees.c2.members")}
+
+
+def test_n8_1_a_committee_covering_a_whole_series_needs_25_whatever_its_label_says():
+    # N-8.1: ≥ 25 for a series; no specialty named = the whole series. Labelled "specialty"
+    # with 11 members it was accepted before; now the label is wrong and the size too small.
+    doc = {"organisations": [ROOT],
+           "committees": [committee("arts", 11, "specialty", series="arts_crafts",
+                                    specialties=[])]}
+    found = {(p.code, p.field) for p in problems_of(doc)}
+    assert found == {("COMMITTEE_SCOPE_MISMATCH", "committees.arts.scope"),
+                     ("COMMITTEE_TOO_SMALL", "committees.arts.members")}
+    ok = {"organisations": [ROOT],
+          "committees": [committee("arts", 25, "series", series="arts_crafts", specialties=[])]}
+    assert problems_of(ok) == []
+    # a specialty committee labelled "series" is refused too (the label must say what it covers)
+    assert codes({"organisations": [ROOT], "committees": [committee("c", 25, "series")]}) == [
+        "COMMITTEE_SCOPE_MISMATCH"]
+
+
+def test_n8_1_every_expert_has_a_term_of_at_most_three_years():
+    c = committee("c1", 11, term_start="", term_end="")
+    c["members"][0] |= {"term_start": "2018-01-01", "term_end": "2020-12-31"}  # own term: ok
+    c["members"][1] |= {"term_start": "2018-01-01", "term_end": "2021-01-01"}  # 3 years + 1 day
+    c["members"][2] |= {"term_start": "2019-01-01", "term_end": "2018-12-31"}  # ends before
+    c["members"][3] |= {"term_start": "2019-02-30", "term_end": "2020-01-01"}  # not a date
+    found = {(p.code, p.field) for p in problems_of({"organisations": [ROOT], "committees": [c]})}
+    assert ("EXPERT_TERM_TOO_LONG", "committees.c1.members.E1.term") in found
+    assert ("EXPERT_TERM_INVALID", "committees.c1.members.E2.term") in found
+    assert ("EXPERT_TERM_INVALID", "members.3.term_start") in found
+    missing = {f for code, f in found if code == "EXPERT_TERM_MISSING"}
+    assert missing == {f"committees.c1.members.E{i}.term" for i in range(3, 11)}
+    assert not any(f.endswith("E0.term") for _, f in found)
+
+
+def test_d4_an_organisations_contact_is_read_nested_or_flat():
+    nested = {**unit("u1", "root"), "contact": {"person": "石磊", "phone": "0991-1",
+                                                "address": "示例路1号"}}
+    flat = {**unit("u2", "root"), "contact_person": "顾晨", "address": "示例路3号"}
+    registry, problems = parse_yaml(yaml.safe_dump(
+        {"organisations": [ROOT, nested, flat, unit("u3", "root")], "committees": []},
+        allow_unicode=True))
+    assert problems == []
+    assert registry.tree["u1"].contact == {"person": "石磊", "phone": "0991-1",
+                                           "address": "示例路1号"}
+    assert registry.tree["u2"].contact == {"person": "顾晨", "address": "示例路3号"}
+    assert registry.tree["u3"].contact == {}
 
 
 def test_r1_2_two_committees_for_one_specialty_level_or_one_document_are_reported():
@@ -103,8 +148,9 @@ TABLES = {
     "committees": [["id", "name", "series", "specialties", "levels", "conditions_document", "scope"],
                    ["c1", "商业物资", "economics", "commercial_economics、materials_economics",
                     "senior_economist", "doc", "specialty"]],
-    "members": [["committee_id", "expert_id", "name", "unit_id"]]
-               + [["c1", f"E{i}", f"专家{i}", "u1" if i == 0 else ""] for i in range(11)],
+    "members": [["committee_id", "expert_id", "name", "unit_id", "term_start", "term_end"]]
+               + [["c1", f"E{i}", f"专家{i}", "u1" if i == 0 else "", "2019-01-01", "2021-06-30"]
+                  for i in range(11)],
 }
 
 

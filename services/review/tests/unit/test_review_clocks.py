@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from prometheus_client import REGISTRY
 
 from services.review.tests.unit.support import (SEC, UNIT, outbox, refused, submission, submit,
-                                                to_committee)
+                                                tell, to_committee)
 
 
 def test_sweep_abandons_once_after_48_hours_and_not_before(service, clock):
@@ -16,7 +16,11 @@ def test_sweep_abandons_once_after_48_hours_and_not_before(service, clock):
     to_committee(service, clock)
     asked = clock.now
     req = service.request_supplement(SEC, "a-1", ["补充考核表"])
-    assert datetime.fromisoformat(req["deadline"]) == asked + timedelta(hours=48)
+    assert req["deadline"] is None  # not told yet
+    tell(service, req["id"], asked)  # delivered at once
+    view = service.application(SEC, "a-1")["supplement_requests"][0]
+    assert datetime.fromisoformat(view["deadline"]).replace(tzinfo=timezone.utc) == \
+        asked + timedelta(hours=48)
     assert refused(service.accept(SEC, "a-1"))["code"] == "SUPPLEMENT_PENDING"
     clock.now = asked + timedelta(hours=48)
     service.sweep()
@@ -55,6 +59,7 @@ def test_a_supplement_answer_after_the_sweep_abandoned_is_recorded_not_lost(serv
     submit(service)
     to_committee(service, clock)
     req = service.request_supplement(SEC, "a-1", ["补充考核表"])
+    tell(service, req["id"], clock.now)
     clock.now += timedelta(hours=48, minutes=1)
     service.sweep()
     late = submission(kind="supplement", no=1, version=2)

@@ -5,12 +5,14 @@ unit publicity and a return while it runs (R-4.2), a withdrawal, the secret ball
 import inspect
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from contracts import events, rpc as rpc_contract
 from review import models as m
 from review.service import ReviewService
 from services.review.tests.unit.support import (DEPT_R, OPINION, SEC, START, UNIT, UNIT_R,
                                                 assert_refused_without_change, outbox, refused,
-                                                submit, to_committee, who)
+                                                snapshot, submit, to_committee, who)
 
 
 def test_refusals_change_nothing(service, clock):
@@ -48,16 +50,60 @@ def test_upheld_objection_then_unit_return_and_a_new_publicity(service, clock):
     service.open_publicity(UNIT_R, "a-1")
     objection = service.record_objection(UNIT_R, "a-1", "业绩不实")
     service.resolve_objection(UNIT_R, "a-1", objection["id"], True, "经核查属实")
-    clock.now = START + timedelta(days=9)
+    clock.now = START + timedelta(days=1)
     codes = [p["code"] for p in refused(service.recommend(UNIT_R, "a-1", OPINION))["problems"]]
-    assert codes == ["PUBLICITY_OBJECTION_UPHELD"]
+    assert "PUBLICITY_OBJECTION_UPHELD" in codes
     ret = service.return_application(UNIT_R, "a-1", [{"message": "删除不实业绩"}])
     assert (ret["step"], ret["submissions_left"]) == ("unit", 2)
     submit(service, kind="resubmission", no=2, version=2)
     pub = service.open_publicity(UNIT_R, "a-1")
-    assert pub["ends_on"] == "2019-10-31"  # opened Thursday 10-24
-    clock.now = START + timedelta(days=17)
+    assert pub["ends_on"] == "2019-10-23"  # opened Wednesday 10-16
+    clock.now = START + timedelta(days=9)
     assert service.recommend(UNIT_R, "a-1", OPINION)["next_step"] == "department"
+
+
+@pytest.mark.parametrize("day, step", [(datetime(2019, 11, 1, 2, tzinfo=timezone.utc), "unit"),
+                                       (datetime(2019, 10, 9, 2, tzinfo=timezone.utc), "unit"),
+                                       (datetime(2019, 11, 1, 2, tzinfo=timezone.utc),
+                                        "department")])
+def test_r2_1_unit_and_department_act_only_inside_the_review_window(service, clock, day, step):
+    """R-2.1 申报及审核时间 2019-10-10 至 10-31: the unit's and the department's actions are refused
+    outside it (by the day in Asia/Shanghai), naming the window; nothing changes."""
+    submit(service)
+    if step == "department":
+        service.open_publicity(UNIT_R, "a-1")
+        clock.now = START + timedelta(days=9)
+        service.recommend(UNIT_R, "a-1", OPINION)
+    before = snapshot(service)
+    clock.now = day
+    actions = [lambda: service.return_application(UNIT_R if step == "unit" else DEPT_R, "a-1",
+                                                  [{"message": "补充"}])]
+    actions += [lambda: service.open_publicity(UNIT_R, "a-1")] if step == "unit" else \
+        [lambda: service.forward(DEPT_R, "a-1", "同意上报")]
+    for act in actions:
+        r = refused(act())
+        assert (r["code"], r["status"]) == ("REVIEW_WINDOW_CLOSED", 409)
+        assert "2019年10月10日至2019年10月31日（含）" in r["message"]
+    assert snapshot(service) == before
+
+
+def test_r2_1_the_last_day_of_the_window_still_counts_in_local_time(service, clock):
+    """2019-10-31 23:30 in Urumqi's official time (Asia/Shanghai) is still inside the window."""
+    submit(service)
+    clock.now = datetime(2019, 10, 31, 15, 30, tzinfo=timezone.utc)
+    assert service.open_publicity(UNIT_R, "a-1")["starts_on"] == "2019-10-31"
+    clock.now = datetime(2019, 10, 31, 16, 0, tzinfo=timezone.utc)  # 11-01 00:00 local
+    assert refused(service.record_objection(UNIT_R, "a-1", "异议"))["code"] == \
+        "REVIEW_WINDOW_CLOSED"
+
+
+def test_r2_1_the_committee_formal_review_is_not_cut_off_unless_the_season_says(service, clock):
+    """2019 sets no `windows.committee_review`: the committee still accepts on 11-05."""
+    submit(service)
+    to_committee(service, clock)
+    clock.now = datetime(2019, 11, 5, 2, tzinfo=timezone.utc)
+    assert service.accept(SEC, "a-1", "形式审查通过")["decision"] == "accepted"
+
 
 
 def test_return_while_the_unit_publicity_runs_closes_it_and_the_resubmission_posts_anew(
@@ -117,3 +163,14 @@ def test_every_review_method_in_the_rpc_contract_is_served_with_its_arguments():
             params = [p for p in inspect.signature(inspect.unwrap(served)).parameters
                       if p != "self"]
             assert tuple(params[:len(method.args)]) == method.args, method.name
+
+
+def test_one_clock_a_return_is_dated_by_the_service_clock_not_the_machine(service, clock):
+    """Issue #18 (one clock): intake shows `returned_at` from the return's `occurred_at`; it is
+    the service's controlled clock (2019 here), never the machine's time."""
+    submit(service)
+    clock.now = START + timedelta(days=1)
+    service.return_application(UNIT_R, "a-1", [{"message": "补充业绩证明"}])
+    sent = [p for t, p in outbox(service) if t == "application_returned"]
+    assert [p["occurred_at"] for p in sent] == [clock.now.isoformat()]
+    assert all(p["occurred_at"].startswith("2019-") for _, p in outbox(service))

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 from services.review.tests.unit.support import (DEPT_R, OPINION, OTHER_DEPT, OTHER_SEC,
                                                 OTHER_UNIT, SEC, START, UNIT, UNIT_R,
-                                                assert_refused_without_change, submit,
+                                                assert_refused_without_change, submit, tell,
                                                 to_committee, who)
 
 
@@ -100,7 +100,8 @@ def test_acting_after_a_deadline_is_refused_and_nothing_changes(service, clock):
     service.recommend(UNIT_R, "a-2", OPINION)
     service.forward(DEPT_R, "a-2")
     asked = clock.now
-    service.request_supplement(SEC, "a-1", ["补充考核表"])
+    req = service.request_supplement(SEC, "a-1", ["补充考核表"])
+    tell(service, req["id"], asked)
     clock.now = asked + timedelta(hours=48, minutes=1)
     service.sweep()
     for call in (lambda: service.accept(SEC, "a-1"),

@@ -91,3 +91,32 @@ def test_n8_3_absent_expert_and_late_ballot_are_refused():
 def test_n8_4_members_of_the_applicants_unit_recuse_automatically():
     members = [Expert("E1", "甲", "U1"), Expert("E2", "乙", "U2"), Expert("E3", "丙")]
     assert automatic_recusals(members, "A1", "U1") == [Recusal("E1", "A1", "同单位")]
+
+
+# N-8.4 and Readings "Recusal arithmetic" (docs/rules.md): the vote's two thirds are counted
+# over the attending experts not recused; the vote has no outcome when those alone are fewer
+# than two thirds of the members. Each row: members, attending, recused on this applicant,
+# votes for, expected outcome.
+@pytest.mark.parametrize("members,attending,recused,votes_for,expected", [
+    # eligible exactly 2/3 of the members (10 of 15): a vote, passed at exactly 2/3 of them
+    (15, 12, 2, 7, Outcome.PASSED),   # 7/10 ≥ 2/3
+    (15, 12, 2, 6, Outcome.FAILED),   # 6/10 < 2/3: one vote short
+    (15, 10, 0, 7, Outcome.PASSED),   # 7/10, nobody recused
+    # eligible one short of 2/3 of the members (9 of 15): no outcome, even if all vote for
+    (15, 12, 3, 9, Outcome.NO_QUORUM),
+    (15, 10, 1, 9, Outcome.NO_QUORUM),
+    # exactly 2/3 of the eligible in favour, at the eligible-quorum boundary (18 of 27)
+    (27, 20, 2, 12, Outcome.PASSED),  # 12/18 = 2/3 exactly
+    (27, 20, 2, 11, Outcome.FAILED),  # 11/18: one short
+    (27, 20, 3, 17, Outcome.NO_QUORUM),  # 17 eligible < 18 = 2/3 of 27
+    # a specialty committee of 11: 8 eligible is a quorum (8/11 > 2/3), 7 is not
+    (11, 9, 1, 6, Outcome.PASSED),    # 6/8 ≥ 2/3
+    (11, 9, 1, 5, Outcome.FAILED),    # 5/8 < 2/3
+    (11, 9, 2, 7, Outcome.NO_QUORUM),
+])
+def test_n8_4_recusal_reading_two_thirds_over_attending_not_recused(
+        members, attending, recused, votes_for, expected):
+    eligible = attending - recused
+    assert quorum_met(attending, members)  # the meeting itself is valid (N-8.2)
+    result = Tally(votes_for, eligible - votes_for, 0)
+    assert outcome(result, members=members, attending_eligible=eligible) is expected

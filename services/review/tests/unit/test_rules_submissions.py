@@ -5,7 +5,8 @@ import pytest
 
 from contracts.errors import Problem, Refusal
 from review.rules.submissions import Decision, check_return, committee_options, return_problems
-from review.rules.supplements import is_abandoned, supplement_deadline
+from review.rules.supplements import (TOLD_FALLBACK, clock_start, is_abandoned,
+                                     supplement_deadline)
 
 H = timedelta(hours=1)
 T0 = datetime(2019, 10, 20, 9, tzinfo=timezone(timedelta(hours=8)))
@@ -51,3 +52,33 @@ def test_r4_5_unanswered_request_is_abandoned_only_after_the_deadline():
     deadline = supplement_deadline(T0)
     assert not is_abandoned(deadline, deadline, None)
     assert is_abandoned(deadline + timedelta(seconds=1), deadline, None)
+
+
+# 「如告知申报人需要更改及补充的内容需在 48 小时内补充并提交」: the 48 hours run from being told.
+ASK = T0
+
+
+@pytest.mark.parametrize("now,delivered,expected", [
+    (ASK, None, None),                                       # asked, nobody reached yet
+    (ASK + 23 * H, None, None),                              # still inside the fallback grace
+    (ASK + 24 * H, None, (ASK + 24 * H, "fallback")),        # grace over: ask + 24 h
+    (ASK + 30 * H, None, (ASK + 24 * H, "fallback")),        # a late sweep: still ask + 24 h
+    (ASK + H, ASK + 3 * H, (ASK + 3 * H, "delivered")),      # told 3 h after the ask
+    (ASK + 25 * H, ASK + 3 * H, (ASK + 3 * H, "delivered")),  # reported late: the delivery
+    (ASK, ASK - timedelta(seconds=2), (ASK, "delivered")),   # clocks apart: never before ask
+])
+def test_r4_5_the_48_hours_start_when_the_applicant_is_told(now, delivered, expected):
+    start = clock_start(ASK, now, delivered)
+    assert (tuple(start) if start else None) == expected
+
+
+def test_r4_5_the_deadline_is_48_hours_after_being_told_not_after_the_ask():
+    told = clock_start(ASK, ASK + 5 * H, ASK + 5 * H).at
+    assert supplement_deadline(told) == ASK + 53 * H
+    fallback = clock_start(ASK, ASK + 24 * H).at
+    assert supplement_deadline(fallback) == ASK + 72 * H
+    assert TOLD_FALLBACK == 24 * H
+
+
+def test_r4_5_a_request_whose_clock_has_not_started_is_never_abandoned():
+    assert not is_abandoned(ASK + 1000 * H, None, None)

@@ -1,14 +1,14 @@
 """documents: an application's documents are drawn on their first download (issue 15), so a
 document's `pages` is null until then (documents announces it with its code and fingerprint)
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006_document_pages
+Revises: 0005_bars
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0005'
-down_revision = '0004'
+revision = '0006_document_pages'
+down_revision = '0005_bars'
 branch_labels = None
 depends_on = None
 

@@ -3,16 +3,16 @@ the PDF is drawn, and `rendered.data` keeps what the document says (the form wit
 recorded so far, 附件1's or 附件2's data) so that it can be drawn later with the fingerprint and
 code fixed at submission or decision
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005_drawn_on_demand
+Revises: 0004_organisations
 Create Date: 2026-12-01 04:45:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0004'
-down_revision = '0003'
+revision = '0005_drawn_on_demand'
+down_revision = '0004_organisations'
 branch_labels = None
 depends_on = None
 
