@@ -1,4 +1,5 @@
 """python -m bench [--quick] [--full] [--only checks,corpus,render,pipeline,api,memory,faults]
+                  [--rate R] [-n N] [--saturated-n N] [--instances 1,2]
 
 Prints a table of every figure beside its bare baseline (the ratio is the result), writes
 bench/out/results.json and bench/out/chart.png. --full adds the shared-infrastructure faults
@@ -27,15 +28,22 @@ def main(argv=None) -> int:
                    help="also restart RabbitMQ's app and PostgreSQL in the faults section")
     p.add_argument("--only", default=",".join(SECTIONS))
     p.add_argument("--rate", type=float, help="pipeline arrival rate, submissions/s")
-    p.add_argument("-n", type=int, help="pipeline submissions per phase (and faults)")
+    p.add_argument("-n", type=int, help="pipeline submissions at the fixed rate (and faults)")
+    p.add_argument("--saturated-n", type=int,
+                   help="submissions of each saturated phase (default 1000; --quick 30)")
+    p.add_argument("--instances", default=None,
+                   help="saturated phases with these process counts of documents, review and "
+                        "notify, e.g. 1,2 (default 1,2; --quick 1)")
     p.add_argument("--api-submits", type=int, help="applications submitted in the API section")
     p.add_argument("--profile", action="store_true", help="write cProfile text of hot paths")
     p.add_argument("--out", type=Path, default=OUT)
     a = p.parse_args(argv)
     only = [s for s in a.only.split(",") if s]
     a.out.mkdir(parents=True, exist_ok=True)
-    rate = a.rate or (5.0 if a.quick else 20.0)
+    rate = a.rate or (5.0 if a.quick else 50.0)
     n = a.n or (30 if a.quick else 300)
+    a.saturated_n = a.saturated_n or (30 if a.quick else 1000)
+    a.instances = tuple(int(x) for x in (a.instances or ("1" if a.quick else "1,2")).split(","))
     results = {"environment": environment(), "command": "python -m bench " + " ".join(
         argv if argv is not None else sys.argv[1:]), "sections": {}}
     sections = results["sections"]
@@ -96,7 +104,8 @@ def _with_stack(a, only, rate, n, results, attempt, log):
             profiler = Spy(a.out)
             spy = lambda label, seconds, only=None: profiler(label, seconds, {  # noqa: E731
                 s: p for s, p in stack.pids().items() if only is None or s in only})
-        attempt("pipeline", lambda: pipeline.run(stack, a.quick, rate, n, spy))
+        attempt("pipeline", lambda: pipeline.run(stack, a.quick, rate, n, spy, a.saturated_n,
+                                                 a.instances))
         attempt("api", lambda: api.run(stack, a.quick, spy, a.api_submits))
         if "memory" in only:
             attempt("memory", lambda: {"upload_20mb": memory.upload_20mb(stack),

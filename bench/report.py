@@ -71,9 +71,21 @@ def rows(results: dict) -> list[dict]:
                             (v is not None and v <= 0.5) if q == "p99" else None))
         v = sat["latency_s"]["p99"]
         out.append(_row("2 pipeline", "latency p99, saturated", v and v * 1e3, unit="ms"))
+        for count, phase in (p.get("saturated_by_instances") or {}).items():
+            out.append(_row("2 pipeline", f"submit->mailed/s, saturated, {count} instance(s) "
+                            f"(n={phase['n']})", phase["per_s"], unit="/s",
+                            target=">= 100/s sustained", met=phase["per_s"] >= 100))
+            cpu = phase.get("cpu_s_per_submission") or {}
+            out.append(_row("2 pipeline", f"CPU ms/submission, {count} instance(s): " + " / ".join(
+                cpu), " / ".join(f"{v * 1e3:.0f}" if v is not None else "-"
+                                 for v in cpu.values()), unit="ms"))
+            series = phase.get("completions_per_s") or []
+            out.append(_row("2 pipeline", f"completions per second, {count} instance(s)",
+                            " ".join(str(c) for c in series[:40])
+                            + (" …" if len(series) > 40 else "")))
         dead = sum(v for v in p.get("dead_lettered", {}).values() if v > 0)
         out.append(_row("2 pipeline", "events dead-lettered", dead, target="0", met=dead == 0))
-        for phase in (fx, sat):
+        for phase in (fx, *((p.get("saturated_by_instances") or {}).values() or (sat,))):
             out.append(_row("2 pipeline", f"submitted/notified/duplicated @{phase['rate_offered']:g}",
                             f"{phase['submitted']}/{phase['notified']}/{phase['duplicated']}",
                             met=phase["submitted"] == phase["notified"] == phase["n"]

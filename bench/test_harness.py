@@ -73,3 +73,33 @@ def test_report_rows_judge_targets_from_the_numbers():
     table = report.table(report.rows(results), results)
     assert "NO" in table and "yes" in table
     json.dumps(report.rows(results), ensure_ascii=False)
+
+
+def test_completions_are_counted_per_second_from_the_first_submission():
+    from bench.pipeline import completions_per_second
+    assert completions_per_second(100.0, [100.2, 100.9, 101.5, 103.0]) == [2, 1, 0, 1]
+    assert completions_per_second(100.0, []) == []
+
+
+def test_cpu_per_submission_sums_a_services_replicas():
+    from bench.pipeline import cpu_by_service
+    before = {"intake": 1.0, "review": 2.0}
+    after = {"intake": 3.0, "review": 4.0, "review-2": 2.0}  # the replica started during it
+    assert cpu_by_service(before, after, 4) == {"intake": 0.5, "review": 1.0}
+    assert cpu_by_service(before, after, 0) == {"intake": None, "review": None}
+
+
+def test_the_report_shows_each_instance_counts_throughput_and_cpu():
+    phase = {"n": 1000, "rate_offered": 10_000.0, "submitted": 1000, "notified": 1000,
+             "duplicated": 0, "per_s": 40.0, "latency_s": {"p50": 1, "p95": 2, "p99": 3},
+             "completions_per_s": [10, 40, 40], "cpu_s_per_submission": {"documents": 0.01}}
+    fixed = {**phase, "n": 300, "rate_offered": 50.0}
+    results = {"sections": {"pipeline": {
+        "fixed_rate": fixed, "saturated": phase, "saturated_by_instances": {"1": phase,
+                                                                            "2": phase},
+        "bare_max": {"per_s": 1000.0}, "bare_same_rate": {"latency_s": fixed["latency_s"]},
+        "ratio_throughput_vs_bare_max": 0.04, "dead_lettered": {}}}}
+    metrics = [r["metric"] for r in report.rows(results)]
+    assert "submit->mailed/s, saturated, 2 instance(s) (n=1000)" in metrics
+    assert "CPU ms/submission, 1 instance(s): documents" in metrics
+    assert "latency p99 at 50/s (n=300)" in metrics

@@ -71,9 +71,12 @@ DOCUMENT_RENDERED = EventType(
     "documents", "document_rendered", ("intake",),
     ("application_id", "version", "document_id", "kind", "object_key", "fingerprint",
      "verification_code", "pages", "revision"),
-    "A PDF was rendered and stored (D-1…D-3): `kind` evaluation_form | guarantee | "
-    "exemption_form. `revision` is 0 at submission; the 评审表 re-rendered with a newly recorded "
-    "opinion (STEP_DECIDED) is the next revision of the same version, with its own code.")
+    "A document was recorded (D-1…D-3): `kind` evaluation_form | guarantee | "
+    "exemption_form, its code, fingerprint and the key its PDF has once drawn. `revision` is 0 "
+    "at submission; the 评审表 recorded again with a newly recorded opinion (STEP_DECIDED) is "
+    "the next revision of the same version, with its own code. `pages` is null for an "
+    "application's document: it is drawn on its first download (documents' document_object, "
+    "issue 15); a draft's 附件1/附件2 is drawn at once and carries its pages.")
 
 # ---- from review ---------------------------------------------------------------------------
 

@@ -16,13 +16,15 @@ import eventlet
 from nameko.extensions import DependencyProvider
 from sqlalchemy import (JSON, BigInteger, Column, DateTime, Integer, MetaData, String, Table, Text,
                         TypeDecorator, create_engine, func, select)
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from contracts import events as contract
 from plumbing.sqlite import READ_ONLY, configure_sqlite
 
 log = logging.getLogger(__name__)
+
+POOL_RECYCLE_SECONDS = 600  # a pooled PostgreSQL connection is replaced after this long
 
 
 class UtcDateTime(TypeDecorator):
@@ -91,9 +93,33 @@ def make_engine(url: str):
         # At most 15 connections a process (a worker holds one at a time; max_workers is 10):
         # four services and a second replica stay under PostgreSQL's default 100, which 30 a
         # process did not (`too many clients`, found by the benchmark).
-        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        # No pre-ping: it was a round trip before every checkout (5 % of a status read's
+        # samples, BENCHMARKS.md). Connections are replaced after POOL_RECYCLE_SECONDS instead,
+        # and a connection found broken invalidates the pool (SQLAlchemy's default on a
+        # disconnect): the failing unit of work is retried — an event handler by its redelivery,
+        # a read-only HTTP request once at once (`retry_on_broken_connection`).
+        return create_engine(url, pool_size=5, max_overflow=10,
+                             pool_recycle=POOL_RECYCLE_SECONDS)
     # The embedded default: one writer at a time per file, taken cooperatively (plumbing/sqlite.py).
     return configure_sqlite(create_engine(url, connect_args={"check_same_thread": False}))
+
+
+def broken_connection(exc: BaseException) -> bool:
+    """A statement failed because its pooled connection was dead (the server restarted, a
+    proxy dropped it): SQLAlchemy invalidated it, and a retry gets a new one."""
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+def retry_on_broken_connection(fn, *args, **kwargs):
+    """Run `fn` once more when it failed on a dead pooled connection (read-only work only: the
+    first attempt's transaction rolled back with the connection)."""
+    try:
+        return fn(*args, **kwargs)
+    except DBAPIError as exc:
+        if not broken_connection(exc):
+            raise
+        log.info("a pooled connection was broken (%s); retrying once", type(exc.orig).__name__)
+        return fn(*args, **kwargs)
 
 
 def make_psycopg2_green() -> None:
@@ -209,9 +235,16 @@ class Store:
 
     @contextmanager
     def session(self):
-        """A read-only session (on SQLite it takes no write lock: WAL readers never wait)."""
+        """A read-only session (on SQLite it takes no write lock: WAL readers never wait). On
+        PostgreSQL it runs in autocommit: no BEGIN before its first statement and no ROLLBACK
+        after its last (two round trips of a status read's seven, issue 15); under READ
+        COMMITTED each statement had its own snapshot anyway, so a read sees nothing less
+        consistent. Nothing written here is kept: use `transaction` to write."""
         session = self._p.sessionmaker()
-        session.connection(execution_options=READ_ONLY)
+        options = READ_ONLY
+        if self._p.engine.dialect.name == "postgresql":
+            options = {**READ_ONLY, "isolation_level": "AUTOCOMMIT"}
+        session.connection(execution_options=options)
         try:
             yield session
         finally:

@@ -73,11 +73,20 @@ def form(loaded, tmp_path_factory):
     assert doc["revision"] == 0
     s3 = make_client(loaded.s3)
     bucket = loaded.s3["DOCUMENTS_BUCKET"]
-    keys = sorted(o.object_name for o in s3.list_objects(bucket, prefix=f"2019/{app['id']}/v1/",
-                                                         recursive=True))
-    assert [k.rsplit("/", 1)[1] for k in keys] == ["evaluation_form.pdf", "guarantee.pdf"]
-    key = keys[0]
-    pdf = s3.get_object(bucket, key).read()
+    prefix = f"2019/{app['id']}/v1/"
+    # issue 15: recorded at submission (code, fingerprint), drawn on the first download
+    assert doc["pages"] is None
+    assert not list(s3.list_objects(bucket, prefix=prefix, recursive=True))
+    r = api.call("GET", doc["href"], me)
+    assert r.status_code == 200 and r.content.startswith(b"%PDF"), r.text
+    pdf = r.content
+    keys = [o.object_name for o in s3.list_objects(bucket, prefix=prefix, recursive=True)]
+    assert [k.rsplit("/", 1)[1] for k in keys] == ["evaluation_form.pdf"]  # only what was asked
+    assert s3.get_object(bucket, keys[0]).read() == pdf
+    assert api.call("GET", doc["href"], me).content == pdf  # a cache hit: the stored PDF
+    (doc,) = [d for d in api.call("GET", f"/applications/{app['id']}", me).json()["documents"]
+              if d["kind"] == "evaluation_form"]
+    assert doc["pages"] and doc["pages"] % 2 == 0  # known since it was drawn
     folder = tmp_path_factory.mktemp("form")
     (folder / "form.pdf").write_bytes(pdf)
     if os.environ.get("DOCUMENTS_PDF_OUT"):
@@ -226,23 +235,28 @@ def test_d1_the_units_recommendation_is_printed_on_a_new_revision_and_the_old_is
     assert revised["verification_code"] != doc["verification_code"]
     assert revised["fingerprint"] != doc["fingerprint"]
 
-    s3 = make_client(loaded.s3)
-    pdf = s3.get_object(loaded.s3["DOCUMENTS_BUCKET"],
-                        f"2019/{app['id']}/v1/evaluation_form.r1-{revised['fingerprint'][:16]}.pdf"
-                        ).read()
-    whole = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).replace("\n", "")
-    # in the unit's box, with who and when (the layout's note quotes the text too: not enough)
-    assert f"已在系统记录（单位审核人 {decided_on}）：{OPINION}" in whole
-    assert f"指纹 {revised['fingerprint'][:16]}" in whole
+    assert revised["pages"] is None  # not downloaded yet
 
     old = api.call("GET", f"/verify/{doc['verification_code']}?fp={doc['fingerprint'][:16]}")
     assert old.status_code == 200, old.text
     assert old.json()["superseded"] is True
     assert (old.json()["revision"], old.json()["latest_revision"]) == (0, 1)
+    # its code verifies before anyone downloaded it through intake: documents draws it then
     new = api.call("GET", f"/verify/{revised['verification_code']}"
                           f"?fp={revised['fingerprint'][:16]}")
-    assert new.status_code == 200 and new.json()["superseded"] is False
-    assert new.json()["revision"] == 1
+    assert new.status_code == 200 and new.json()["superseded"] is False, new.text
+    assert new.json()["revision"] == 1 and new.json()["pages"] % 2 == 0
+
+    r = api.call("GET", revised["href"], me)
+    assert r.status_code == 200, r.text
+    pdf = r.content
+    assert make_client(loaded.s3).get_object(
+        loaded.s3["DOCUMENTS_BUCKET"],
+        f"2019/{app['id']}/v1/evaluation_form.r1-{revised['fingerprint'][:16]}.pdf").read() == pdf
+    whole = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).replace("\n", "")
+    # in the unit's box, with who and when (the layout's note quotes the text too: not enough)
+    assert f"已在系统记录（单位审核人 {decided_on}）：{OPINION}" in whole
+    assert f"指纹 {revised['fingerprint'][:16]}" in whole
 
 
 def pdf_text(response) -> str:

@@ -45,16 +45,19 @@ def test_submission_flows_to_reviewer_email(loaded):
     done = api.wait_for(path, me, lambda b: b["status"] == "in_review" and b["documents"])
     assert done["current_step"]["step"] == "unit"
     assert done["current_step"]["org_id"] == UNIT
-    doc = done["documents"][0]
-    assert doc["version"] == 1 and doc["pages"] >= 1
+    (doc,) = [d for d in done["documents"] if d["kind"] == "evaluation_form"]
+    assert doc["version"] == 1 and doc["pages"] is None  # recorded; drawn on first download
 
-    # the PDF is in the object store (found by listing: keys carry ids, not names)
+    # downloaded through the API, it is drawn and stored (keys carry ids, not names)
+    r = api.call("GET", doc["href"], me)
+    assert r.status_code == 200, r.text
     s3 = make_client(loaded.s3)
     keys = [o.object_name for o in s3.list_objects(loaded.s3["DOCUMENTS_BUCKET"],
                                                    prefix=f"2019/{app['id']}/", recursive=True)
-            if o.object_name.endswith("/evaluation_form.pdf")]  # 附件1 lies beside it (D-2)
+            if o.object_name.endswith("/evaluation_form.pdf")]
     assert len(keys) == 1
     pdf = s3.get_object(loaded.s3["DOCUMENTS_BUCKET"], keys[0]).read()
+    assert pdf == r.content
     assert pdf.startswith(b"%PDF")
 
     # the unit's reviewer sees the task over the API (intake → review by RPC)

@@ -1,8 +1,11 @@
 """What intake hands a person to download or print, over RPC (contracts.rpc DOCUMENTS_*).
 
-- `document_object`: where a rendered document's PDF is stored (documents bucket), with its
-  Chinese file name; intake streams it to whoever may see the application. Behind this call a
-  document may later be rendered on demand: intake only asks for "the stored object".
+- `document_object`: where a document's PDF is stored (documents bucket), with its Chinese file
+  name and page count; intake streams it to whoever may see the application. An application's
+  documents are recorded at submission and decision and drawn here, on the first request
+  (`documents.rendering`): drawn from the kept data, stored under the key the row names (it
+  carries the fingerprint), the row's `pages` set; every later request is a cache hit. Two
+  first requests at once both draw the same bytes to the same key; the row is marked once.
 - `checked_copy`: where an attachment's checked copy is (attachments bucket: the upright copy
   without metadata that R-3.2's check stored); intake streams it.
 - `render_draft`: 附件1 (D-2) and, for an applicant claiming the exemption, 附件2 (D-3) rendered
@@ -24,7 +27,8 @@ from contracts.people import application_number
 from documents import dependencies, store
 from documents.form import (claims_exemption, exemption_data, form_from_snapshot, guarantee_data,
                             unit_of)
-from documents.rendering import EXEMPTION, FORM, GUARANTEE, draw, record, season_labels_of
+from documents.rendering import (EXEMPTION, FORM, GUARANTEE, draw, draw_recorded, record,
+                                 season_labels_of)
 from plumbing.rpc import refusals_as_data, rpc
 
 DRAFT_VERSION = 0  # a document rendered from a draft, before any submission froze a version
@@ -68,9 +72,19 @@ class Downloads:
         revision, object_key, filename, content_type, …}; DOCUMENT_UNKNOWN (404)."""
         with self.db.session() as session:
             row = store.rendered_document(session, str(document_id))
+            source = store.source_of(session, row.application_id, row.version) \
+                if row is not None and row.pages is None else None
         if row is None:
             raise Refusal("DOCUMENT_UNKNOWN", "没有这份文件", status=404, field="document_id")
-        return _answer(row)
+        if row.pages is not None:  # drawn already: a cache hit
+            return _answer(row)
+        photo = (self.storage.get_bytes(self.storage.attachments, source.photo_key)
+                 if row.kind == FORM and source.photo_key else None)
+        pages, _ = draw_recorded(self.storage, self.config, row, source.season, photo,
+                                 source.generated_at)
+        with self.db.transaction() as tx:
+            store.mark_drawn(tx.session, row.id, pages)
+        return {**_answer(row), "pages": pages}
 
     @rpc
     @refusals_as_data

@@ -39,11 +39,13 @@ rendered = Table(
     Column("object_key", String(200), nullable=False),
     Column("fingerprint", String(64), nullable=False),
     Column("verification_code", String(40), nullable=False, unique=True),
-    Column("pages", Integer, nullable=False),
-    Column("rendered_at", UtcDateTime(), nullable=False),
+    Column("pages", Integer),  # 0004: null until the PDF is drawn (on first download)
+    Column("rendered_at", UtcDateTime(), nullable=False),  # when it was recorded
     # 0003: 0 at submission; each recorded opinion re-renders the 评审表 as the next revision
     Column("revision", Integer, nullable=False, server_default="0"),
     UniqueConstraint("application_id", "version", "kind", "revision", name="uq_rendered_revision"),
+    # 0004: what the document says (documents.form's data), drawn from it on first download
+    Column("data", JSON),
 )
 
 # 0003: what each submission's documents were drawn from, so a later opinion can re-render the

@@ -1,9 +1,14 @@
-"""An application's documents, rendered at each submission and again on each decision: the
+"""An application's documents, recorded at each submission and again on each decision: the
 watermarked 评审表 (D-1) with the opinions recorded so far, 附件1 (D-2) and 附件2 (D-3).
 
-The PDFs are drawn (`documents.heavy`) and stored before the transaction that records them, so a
-failure retries the whole handler; object keys are derived from ids, so a retry overwrites,
-never duplicates.
+Recorded, not drawn (issue 15): the notice (五(一)) prints the 评审表 once the online review has
+passed, so nothing on the submission's path needs the PDF. A submission or a decision fixes what
+the document says (`data`), its verification code and its content fingerprint — both known
+before drawing (`documents.pdf.identity`) — keeps the row and announces it (DOCUMENT_RENDERED,
+`pages` null). The PDF is drawn on the first download (`documents.downloads.document_object`),
+from the kept data, to the key the row names; later downloads find it (a cache per fingerprint:
+the key carries it). Drawing run 3's 评审表 was 84 % of documents' CPU per submission
+(BENCHMARKS.md); a submission now costs a few queries and one photo read.
 """
 from __future__ import annotations
 
@@ -69,33 +74,36 @@ class ApplicationDocuments:
         unit's publicity notice, D-4), replaced by each loaded file."""
         store.replace_organisations(tx.session, payload["organisations"])
 
-    # `subscribe`, not `@handles`: the PDFs are drawn and stored before the transaction.
+    # `subscribe`, not `@handles`: the photo is read before the transaction.
     @subscribe(events.APPLICATION_SUBMITTED, expected_exceptions=UnknownUnit)
     def on_application_submitted(self, payload):
         """Every submission gets its own documents, from the frozen version: the 评审表 (D-1)
         with the checked one-inch photo, the opinions recorded online so far and boxes for the
         handwritten ones, signatures and stamps; 附件1 the authenticity guarantee (D-2, every
         applicant, R-3.3 §10); 附件2 the exemption approval form (D-3) when the application
-        claims the continuing-education exemption (R-3.4)."""
+        claims the continuing-education exemption (R-3.4). Recorded here, drawn on first
+        download (module docstring)."""
         app_id, version, season = payload["application_id"], payload["version"], payload["season"]
-        with self.db.session() as session:
+        photo_ids = [a["id"] for a in payload["snapshot"].get("attachments") or []
+                     if isinstance(a, dict) and a.get("kind") == PHOTO]
+        with self.db.session() as session:  # one checkout for all this handler reads
             rendered = store.is_rendered(session, app_id, version, FORM)
+            clean = store.clean_copies(session, photo_ids) if photo_ids and not rendered else {}
+            recorded = store.recorded_opinions(session, app_id) if not rendered else []
         if rendered:  # the same submission announced again: done already
             with self.db.consume(payload, "intake.application_submitted"):
                 return
         form = form_from_snapshot(payload["snapshot"], payload["applicant"],
                                   season_labels_of(season), self._unit_name(payload))
         generated_at = form_date(payload)
-        photo_key = self._photo_key(payload["snapshot"])
+        photo_key = latest_clean_copy(photo_ids, clean)
         photo = self.storage.get_bytes(self.storage.attachments, photo_key) if photo_key else None
-        with self.db.session() as session:
-            recorded = store.recorded_opinions(session, app_id)
         wanted = [(FORM, with_opinions(form, recorded), photo),
                   (GUARANTEE, guarantee_data(form), None)]
         if claims_exemption(payload["snapshot"]):
             wanted.append((EXEMPTION, exemption_data(form, season), None))
-        done = [self._draw(app_id, version, season, kind, 0, data, photo, generated_at)
-                for kind, data, photo in wanted]
+        done = [announce(self.config, app_id, version, season, kind, 0, data, photo,
+                         generated_at) for kind, data, photo in wanted]
         with self.db.consume(payload, "intake.application_submitted") as tx:
             if tx is None:
                 return
@@ -104,13 +112,14 @@ class ApplicationDocuments:
             for row in done:
                 self._record(tx, row)
 
-    # `subscribe`, not `@handles`: the new revision is drawn and stored before the transaction.
+    # `subscribe`, not `@handles`: the photo is read before the transaction.
     @subscribe(events.STEP_DECIDED)
     def on_step_decided(self, payload):
         """D-1, R-4.1: a reviewer decided; the 评审表 of the application's latest version is
-        rendered again, as its next revision, with every opinion recorded so far printed in its
-        box (the unit's R-4.2 text as recorded, the department's, the committee's formal review).
-        The decision is kept here; the same decision announced again renders nothing."""
+        recorded again (drawn on first download), as its next revision, with every opinion
+        recorded so far printed in its box (the unit's R-4.2 text as recorded, the
+        department's, the committee's formal review).
+        The decision is kept here; the same decision announced again records nothing."""
         app_id = payload["application_id"]
         opinion = {"application_id": app_id, "task_id": payload["task_id"],
                    "step": payload["step"], "org_id": payload.get("org_id"),
@@ -130,20 +139,14 @@ class ApplicationDocuments:
             photo = (self.storage.get_bytes(self.storage.attachments, source.photo_key)
                      if source.photo_key else None)
             form = with_opinions(source.form, recorded + [printed_opinion(opinion)])
-            done = self._draw(app_id, source.version, source.season, FORM, revision, form, photo,
-                              source.generated_at)
+            done = announce(self.config, app_id, source.version, source.season, FORM, revision,
+                            form, photo, source.generated_at)
         with self.db.consume(payload, "review.step_decided") as tx:
             if tx is None or known:
                 return
             store.record_opinion(tx.session, opinion)
             if done is not None:
                 self._record(tx, done)
-
-    def _draw(self, app_id, version, season, kind, revision, data, photo, generated_at) -> dict:
-        row = draw(self.storage, self.config, app_id, version, season, kind, revision, data,
-                   photo, generated_at)
-        row.pop("pdf")  # stored already; not held while the transaction runs
-        return row
 
     def _record(self, tx, row: dict):
         record(tx, row, self.clock())
@@ -163,45 +166,78 @@ class ApplicationDocuments:
                               "(titles load-orgs) before submissions are rendered")
         return None
 
-    def _photo_key(self, snapshot: dict) -> str | None:
-        """The clean (upright, metadata-free) copy of the version's one-inch photo: the latest
-        photo attachment of the snapshot that this service accepted or flagged."""
-        ids = [a["id"] for a in snapshot.get("attachments") or []
-               if isinstance(a, dict) and a.get("kind") == PHOTO]
-        if not ids:
-            return None
-        with self.db.session() as session:
-            rows = store.clean_copies(session, ids)
-        usable = [rows[i] for i in ids if rows.get(i)]
-        return usable[-1] if usable else None
+
+def latest_clean_copy(photo_ids: list[str], clean: dict[str, str | None]) -> str | None:
+    """The clean (upright, metadata-free) copy of the version's one-inch photo: the latest
+    photo attachment of the snapshot that this service accepted or flagged."""
+    usable = [clean[i] for i in photo_ids if clean.get(i)]
+    return usable[-1] if usable else None
+
+
+def _meta(config, app_id, version, season, kind, revision, generated_at):
+    code = render.verification_code(config["DOCUMENT_SECRET"], app_id, version, kind, revision)
+    return render.DocumentMeta(
+        application_no=application_number(app_id), verification_code=code, season=season,
+        verify_url=f"{config['VERIFY_URL_BASE']}/{code}", generated_at=generated_at)
+
+
+def _key(season, app_id, version, kind, revision, fingerprint) -> str:
+    # A revision's key carries its fingerprint: two decisions recorded at once both aim at
+    # the next revision, one loses on the unique constraint and retries — its PDF must not
+    # overwrite the winner's. The same content drawn again overwrites itself.
+    suffix = f".r{revision}-{fingerprint[:16]}" if revision else ""
+    return f"{season}/{app_id}/v{version}/{kind}{suffix}.pdf"
+
+
+def announce(config, app_id, version, season, kind, revision, data, photo,
+             generated_at) -> dict:
+    """The row `record` keeps for a document not drawn yet: its code, its fingerprint (the one
+    drawing it gives: same layout, data, meta and photo), the key its PDF will have, its data;
+    `pages` None. No drawing, no storage."""
+    meta = _meta(config, app_id, version, season, kind, revision, generated_at)
+    fingerprint = render.content_fingerprint(kind, data, meta, photo)
+    return {"id": str(uuid.uuid4()), "application_id": app_id, "version": version,
+            "kind": kind, "revision": revision,
+            "object_key": _key(season, app_id, version, kind, revision, fingerprint),
+            "fingerprint": fingerprint, "verification_code": meta.verification_code,
+            "pages": None, "data": data}
+
+
+def draw_recorded(storage, config, row, season, photo, generated_at) -> tuple[int, bytes]:
+    """Draw a recorded document (`announce`) from its kept data and store its PDF under the
+    row's key; answers (pages, pdf). The fingerprint drawn is the one recorded (printed on the
+    page and carried by its QR code), or the row cannot be drawn."""
+    meta = _meta(config, row.application_id, row.version, season, row.kind, row.revision,
+                 generated_at)
+    doc = heavy(RENDERERS[row.kind], row.data, meta=meta,
+                **({"photo_jpeg": photo} if row.kind == FORM else {}))
+    if doc.fingerprint != row.fingerprint:  # layout or secret changed since: not this document
+        raise RuntimeError(f"document {row.id} drawn with fingerprint {doc.fingerprint}, "
+                           f"recorded {row.fingerprint}")
+    storage.put_bytes(storage.documents, row.object_key, doc.pdf, "application/pdf")
+    return doc.pages, doc.pdf
 
 
 def draw(storage, config, app_id, version, season, kind, revision, data, photo, generated_at,
          key: str | None = None) -> dict:
-    """Render one document and store its PDF (before the transaction that records it: a
-    failure retries the handler; the key is derived from ids, so a retry overwrites). Answers
-    the row `record` keeps, with the PDF under `pdf` (not stored in the row)."""
-    code = render.verification_code(config["DOCUMENT_SECRET"], app_id, version, kind, revision)
-    meta = render.DocumentMeta(
-        application_no=application_number(app_id), verification_code=code, season=season,
-        verify_url=f"{config['VERIFY_URL_BASE']}/{code}", generated_at=generated_at)
+    """Render one document now and store its PDF (drafts, `documents.downloads.render_draft`),
+    before the transaction that records it. Answers the row `record` keeps, with the PDF under
+    `pdf` (not stored in the row)."""
+    meta = _meta(config, app_id, version, season, kind, revision, generated_at)
     doc = heavy(RENDERERS[kind], data, meta=meta, **({"photo_jpeg": photo}
                                                      if kind == FORM else {}))
-    # A revision's key carries its fingerprint: two decisions rendered at once both aim at
-    # the next revision, one loses on the unique constraint and retries — its PDF must not
-    # overwrite the winner's. The same content retried overwrites itself.
-    suffix = f".r{revision}-{doc.fingerprint[:16]}" if revision else ""
-    key = key or f"{season}/{app_id}/v{version}/{kind}{suffix}.pdf"
+    key = key or _key(season, app_id, version, kind, revision, doc.fingerprint)
     storage.put_bytes(storage.documents, key, doc.pdf, "application/pdf")
     return {"id": str(uuid.uuid4()), "application_id": app_id, "version": version,
             "kind": kind, "revision": revision, "object_key": key,
-            "fingerprint": doc.fingerprint, "verification_code": code, "pages": doc.pages,
-            "pdf": doc.pdf}
+            "fingerprint": doc.fingerprint, "verification_code": meta.verification_code,
+            "pages": doc.pages, "pdf": doc.pdf}
 
 
 def record(tx, row: dict, now) -> None:
-    """Keep a rendered document and tell intake (DOCUMENT_RENDERED)."""
+    """Keep a document (drawn or not yet) and tell intake (DOCUMENT_RENDERED; `pages` null
+    while it is not drawn)."""
     kept = {k: v for k, v in row.items() if k != "pdf"}
     store.record_rendered(tx.session, kept, now)
     tx.emit(events.DOCUMENT_RENDERED, document_id=kept["id"],
-            **{k: v for k, v in kept.items() if k != "id"})
+            **{k: v for k, v in kept.items() if k not in ("id", "data")})

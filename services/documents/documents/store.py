@@ -126,6 +126,20 @@ def record_rendered(session, row: dict, now: datetime) -> None:
     session.execute(m.rendered.insert().values(**row, rendered_at=now))
 
 
+def source_of(session, application_id: str, version: int):
+    """What the version's documents were drawn from (season, photo, 填表时间), or None."""
+    s = m.sources.c
+    return session.execute(select(m.sources).where(
+        s.application_id == application_id, s.version == version)).first()
+
+
+def mark_drawn(session, document_id: str, pages: int) -> None:
+    """A recorded document's PDF is stored now, with `pages` pages (the first download)."""
+    r = m.rendered.c
+    session.execute(m.rendered.update().where(r.id == document_id, r.pages.is_(None))
+                    .values(pages=pages))
+
+
 # ---- lists printed on request (D-4) -------------------------------------------------------------
 
 def keep_printed_list(session, code: str, kind: str, org: str, season: str, fingerprint: str,

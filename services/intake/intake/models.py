@@ -79,7 +79,7 @@ documents = Table(
     Column("object_key", String(200), nullable=False),
     Column("fingerprint", String(64), nullable=False),
     Column("verification_code", String(40), nullable=False, unique=True),
-    Column("pages", Integer, nullable=False),
+    Column("pages", Integer),  # 0005: null until the PDF is drawn (its first download)
     Column("created_at", UtcDateTime(), nullable=False),
     # 0004: the 评审表 is re-rendered with each recorded opinion as the version's next revision
     Column("revision", Integer, nullable=False, server_default="0"),

@@ -114,10 +114,16 @@ def season_and_applicant(session, application_id: str):
 def application_view(session, app, pii: Pii, principal=None) -> dict:
     """The application as the API shows it (`records.view`): its season, attachments and
     documents; the ID number in clear for its owner only."""
+    return view_with(session, app, season(session, app.season), attachments(session, app.id),
+                     pii, principal)
+
+
+def view_with(session, app, season_: Season, all_attachments, pii: Pii, principal=None) -> dict:
+    """`application_view` from the season and attachments (all, `attachments`) a transaction
+    has read already: only the documents are read (issue 15: submit reads nothing twice)."""
     owner = principal is not None and principal.role == "applicant" \
         and principal.sub == app.applicant_id
-    return records.view(app, season(session, app.season), attachments(session, app.id),
-                        documents(session, app.id),
+    return records.view(app, season_, all_attachments, documents(session, app.id),
                         id_number=pii.open_(app.id_number_sealed)
                         if owner and app.id_number_sealed else None)
 
@@ -180,6 +186,13 @@ def attachments(session, application_id: str) -> list:
         m.attachments.c.created_at)).all()
 
 
+def counting(all_attachments) -> list:
+    """Of every attachment (`attachments`, oldest first), those that count, as
+    `current_attachments` selects them."""
+    return [a for a in all_attachments if a.superseded_by is None
+            and a.status != AttachmentStatus.AWAITING_UPLOAD.value]
+
+
 def current_attachments(session, application_id: str) -> list:
     """The attachments that count: uploaded and not replaced, oldest first."""
     at = m.attachments.c
@@ -221,6 +234,12 @@ def document(session, document_id: str, application_id: str):
     """One rendered document of the application, or None."""
     return session.execute(select(m.documents).where(
         D.id == document_id, D.application_id == application_id)).first()
+
+
+def document_drawn(session, document_id: str, pages: int) -> None:
+    """documents drew the PDF (its first download): its page count is known now."""
+    session.execute(m.documents.update().where(D.id == document_id, D.pages.is_(None))
+                    .values(pages=pages))
 
 
 def document_by_code(session, code: str):

@@ -8,6 +8,7 @@ Each submission freezes an immutable version and tells review, documents and not
 from __future__ import annotations
 
 from datetime import datetime
+from types import SimpleNamespace
 
 from contracts import events
 from contracts.errors import Problem, Refusal
@@ -42,9 +43,12 @@ class Submissions:
     db, clock, config, review = dependencies.db, dependencies.clock, dependencies.config, \
         dependencies.review
 
-    def _freeze(self, tx, app, principal, kind: str, now: datetime) -> int:
-        """Freeze an immutable version (R-4.4) and tell review, documents and notify."""
-        snapshot = records.snapshot(app, store.current_attachments(tx.session, app.id))
+    def _freeze(self, tx, app, principal, kind: str, now: datetime, atts=None) -> int:
+        """Freeze an immutable version (R-4.4) and tell review, documents and notify; `atts`:
+        the attachments that count, when the caller read them already."""
+        if atts is None:
+            atts = store.current_attachments(tx.session, app.id)
+        snapshot = records.snapshot(app, atts)
         version = store.next_version(tx.session, app.id)
         submission_no = app.submission_count + (0 if kind == "supplement" else 1)
         store.insert_version(tx.session, application_id=app.id, version=version,
@@ -78,7 +82,8 @@ class Submissions:
             now = self.clock()
             pii = Pii(self.config["PII_KEY"])
             doc = records.document(app, id_number=pii.open_(app.id_number_sealed))
-            atts = store.current_attachments(tx.session, app.id)
+            every = store.attachments(tx.session, app.id)  # read once (issue 15)
+            atts = store.counting(every)
             # R-4.5: a committee return carries a request id; its 48 hours, not the window
             committee_return = app.status == "returned" and bool(
                 (app.last_return or {}).get("request_id"))
@@ -92,10 +97,13 @@ class Submissions:
             if changes_due is not None and now > changes_due:  # R-4.5: a committee return
                 raise Refusal("CHANGES_DEADLINE_PASSED",
                               "评审委员会退回修改已超过48小时时限，视为放弃申报", status=409)
-            self._freeze(tx, app, principal, kind, now)
-            store.update_application(tx.session, app.id, status=status.value,
-                                     submission_count=app.submission_count + 1, updated_at=now)
-            view = store.view_of(tx.session, app.id, pii, principal)
+            self._freeze(tx, app, principal, kind, now, atts)
+            changes = {"status": status.value, "submission_count": app.submission_count + 1,
+                       "updated_at": now}
+            store.update_application(tx.session, app.id, **changes)
+            # the view from what this transaction read and wrote, not read again
+            view = store.view_with(tx.session, SimpleNamespace(**{**app._asdict(), **changes}),
+                                   season, every, pii, principal)
         return json_response(view, status=202)
 
     @http("POST", "/applications/<string:application_id>/supplement")

@@ -78,24 +78,26 @@ class Delivery:
         """Claim the send, call the provider outside any transaction, record the outcome."""
         now = self.clock()
         with self.db.transaction() as tx:
-            if not store.claim(tx.session, send_id, now):
+            send = store.claim(tx.session, send_id, now)  # the claimed row, or None
+            if send is None:
                 return  # another worker has it, or it is not due
-            send = store.send(tx.session, send_id)
             address = store.address(store.contact(tx.session, send.recipient_id), send.channel)
             masked = store.masked(send.channel, address)
             wait = self._rate_limit_wait(tx.session, send, now)
             if wait:  # not an attempt: the send waits its turn (per-recipient limit)
                 store.defer(tx.session, send_id, now + wait)
                 return
-            store.set_address_masked(tx.session, send_id, masked)
+            if masked != send.address_masked:
+                store.set_address_masked(tx.session, send_id, masked)
+            # read here, not in a session of its own after the commit: one checkout less
+            template = self._template(tx.session, send) if address else None
         failure = None
         provider_id = None
         try:
             if not address:
                 raise PermanentFailure("NO_ADDRESS", f"没有{send.channel}联系方式")
-            with self.db.session() as session:
-                template = store.template_in_use(session, self.catalogue, send.template,
-                                                 send.channel)
+            if isinstance(template, Refusal):
+                raise template
             message = render(template, send.variables)
             provider_id = self.senders[send.channel].send_message(address, message,
                                                                   key=send.provider_key)
@@ -107,6 +109,14 @@ class Delivery:
             log.exception("send %s: unexpected error from %s", send_id, send.channel)
             failure = TransientFailure("UNEXPECTED", mask_text(f"{type(exc).__name__}: {exc}"))
         self.record(send, self.clock(), masked, failure, provider_id=provider_id)
+
+    def _template(self, session, send):
+        """The template in use for the send, or the Refusal that says it has none (recorded
+        as the attempt's permanent failure, outside the claim's transaction)."""
+        try:
+            return store.template_in_use(session, self.catalogue, send.template, send.channel)
+        except Refusal as refusal:
+            return refusal
 
     def record(self, send, now: datetime, masked: str | None,
                failure: DeliveryFailure | None, provider_id: str | None = None,

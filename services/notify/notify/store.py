@@ -29,10 +29,15 @@ def dialect(session) -> str:
 
 
 def upsert(session, table, key: dict, values: dict) -> None:
-    """Insert the row, or update it when its key exists; no read-then-insert race."""
-    session.execute(insert_ignoring_duplicates(dialect(session), table, **key, **values))
-    where = and_(*(table.c[k] == v for k, v in key.items()))
-    session.execute(update(table).where(where).values(**values))
+    """Insert the row, or update it when its key exists, in one statement (INSERT … ON
+    CONFLICT DO UPDATE, PostgreSQL and SQLite alike): no read-then-insert race, one round trip
+    (issue 15)."""
+    if dialect(session) == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    session.execute(insert(table).values(**key, **values)
+                    .on_conflict_do_update(index_elements=list(key), set_=values))
 
 
 def aware(moment: datetime) -> datetime:
@@ -192,13 +197,15 @@ def due_sends(session, now: datetime, limit: int = 200) -> list[str]:
         s.next_attempt_at).limit(limit)).scalars())
 
 
-def claim(session, send_id: str, now: datetime) -> bool:
-    """`claim`, committed before the provider is called: only one worker wins it."""
+def claim(session, send_id: str, now: datetime):
+    """`claim`, committed before the provider is called: only one worker wins it. Answers the
+    claimed send (RETURNING: the claim and its read in one round trip, issue 15), or None."""
     s = m.sends.c
     return session.execute(update(m.sends).where(and_(
         s.id == send_id, s.status.in_(SENDS.sources("claim")),
         or_(s.next_attempt_at.is_(None), s.next_attempt_at <= now)))
-        .values(status=SENDS.next("claim", Status.PENDING), claimed_at=now)).rowcount == 1
+        .values(status=SENDS.next("claim", Status.PENDING), claimed_at=now)
+        .returning(*m.sends.c)).first()
 
 
 def defer(session, send_id: str, at: datetime) -> None:
@@ -231,9 +238,9 @@ def take_over(session, send, now: datetime) -> bool:
 def record_outcome(session, send_id: str, values: dict):
     """The send's next status (and what goes with it) after an attempt; the send as it is now.
     The claimant owns the send: by id, as the attempt's own transaction."""
-    session.execute(update(m.sends).where(m.sends.c.id == send_id).values(
-        attempts=m.sends.c.attempts + 1, claimed_at=None, **values))
-    return session.execute(select(m.sends).where(m.sends.c.id == send_id)).one()
+    return session.execute(update(m.sends).where(m.sends.c.id == send_id).values(
+        attempts=m.sends.c.attempts + 1, claimed_at=None, **values)
+        .returning(*m.sends.c)).one()
 
 
 def restore_for_resend(session, send_id: str, status: str, channel: str,

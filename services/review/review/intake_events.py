@@ -77,8 +77,9 @@ class IntakeEvents:
                      event_id=payload.get("event_id"))
 
     def _route_new(self, tx, payload, now):
-        registry = load_registry(tx.session)
-        if payload["unit_id"] not in registry.tree:
+        orgs: dict = {}
+        registry = load_registry(tx.session, orgs)
+        if payload["unit_id"] not in orgs:
             raise UnknownUnit(f"unit {payload['unit_id']!r} is not in the organisation tree")
         committee = committee_for(registry.committees, payload["series"],
                                   payload.get("specialty") or None, payload["level"])
@@ -94,7 +95,7 @@ class IntakeEvents:
             level=payload["level"], committee_id=committee.id, route=steps, step_index=0,
             status=ROUTED.value, version=payload["version"],
             submission_no=payload["submission_no"], updated_at=now)
-        open_task(tx, app, 0, now)
+        open_task(tx, app, 0, now, orgs=orgs)
 
     def _resubmitted(self, tx, app, payload, now):
         changes = open_request_for_update(tx.session, app.id)  # a committee return's

@@ -69,8 +69,10 @@ def at_step(session, principal: dict, application_id: str, step: str | None, now
     return app, task
 
 
-def open_task(tx, app, index: int, now, version: int | None = None) -> str:
-    """R-4.3: level `index` of the route gets its task; its reviewers are told (task_opened)."""
+def open_task(tx, app, index: int, now, version: int | None = None, orgs: dict | None = None
+              ) -> str:
+    """R-4.3: level `index` of the route gets its task; its reviewers are told (task_opened).
+    `orgs`: organisation rows by id already read in this transaction (`load_registry`)."""
     step = app.route[index]
     task_id = str(uuid.uuid4())
     name = step_name(app.route, index)
@@ -80,7 +82,8 @@ def open_task(tx, app, index: int, now, version: int | None = None) -> str:
     if step["kind"] == "committee":
         org_name, reviewers = step["name"], []
     else:
-        org = organisation(tx.session, step["id"])
+        org = orgs[step["id"]] if orgs and step["id"] in orgs \
+            else organisation(tx.session, step["id"])
         org_name, reviewers = (org.name, org.reviewers) if org else (step["name"], [])
     tx.emit(events.TASK_OPENED, application_id=app.id, season=app.season, task_id=task_id,
             step=name, org_id=step["id"], org_name=org_name, reviewers=reviewers)

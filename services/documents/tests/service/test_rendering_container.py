@@ -1,6 +1,6 @@
-"""documents' rendered documents in a container: the 评审表 at each submission and on each
-decision (D-1), 附件1 and 附件2 (D-2, D-3), and the lists printed on request (D-4). The
-`documents` fixture is in conftest.py."""
+"""documents' documents in a container: the 评审表 recorded at each submission and on each
+decision (D-1), 附件1 and 附件2 (D-2, D-3), each drawn on its first download (issue 15), and the
+lists printed on request (D-4). The `documents` fixture is in conftest.py."""
 from __future__ import annotations
 
 import base64
@@ -54,6 +54,27 @@ def _rendered(documents, application_id, count, timeout=60, kind="evaluation_for
     raise AssertionError("not rendered")
 
 
+def _drawn(documents, payload) -> dict:
+    """Ask for the document as intake does on a download (`document_object`): drawn now if it
+    never was; answers where it is, with its page count."""
+    with entrypoint_hook(documents.container, "document_object") as document_object:
+        found = document_object(payload["document_id"])
+    assert REFUSAL_KEY not in found, found
+    assert found["object_key"] == payload["object_key"]
+    return found
+
+
+def _pdf(documents, payload) -> bytes:
+    _drawn(documents, payload)
+    return documents.client.get_object(documents.s3["DOCUMENTS_BUCKET"],
+                                       payload["object_key"]).read()
+
+
+def _stored(documents, key) -> bool:
+    return any(o.object_name == key for o in documents.client.list_objects(
+        documents.s3["DOCUMENTS_BUCKET"], prefix=key.rsplit("/", 1)[0] + "/", recursive=True))
+
+
 def test_each_submission_gets_its_own_form_with_the_photo_and_a_repeat_changes_nothing(documents):
     app_id = str(uuid.uuid4())
     photo = documents.upload(photo_jpeg(seed=5), "applicant-form", kind="photo",
@@ -62,9 +83,10 @@ def test_each_submission_gets_its_own_form_with_the_photo_and_a_repeat_changes_n
 
     _submitted(documents, app_id, 1, photo, "2019-10-20T04:00:00+00:00")
     (first,) = _rendered(documents, app_id, 1)
+    found = _drawn(documents, first)
     pdf = documents.client.get_object(documents.s3["DOCUMENTS_BUCKET"], first["object_key"]).read()
     pages = PdfReader(io.BytesIO(pdf)).pages
-    assert len(pages) == first["pages"] and first["pages"] % 2 == 0
+    assert len(pages) == found["pages"] and found["pages"] % 2 == 0
     assert len(pages[1].images) == 1  # the one-inch photo in the 基本情况 box
     assert f"指纹 {first['fingerprint'][:16]}" in pages[0].extract_text()
 
@@ -102,8 +124,7 @@ def _decided(documents, application_id, step, decision, opinion, decided_at, tas
 
 
 def _text(documents, payload) -> str:
-    pdf = documents.client.get_object(documents.s3["DOCUMENTS_BUCKET"],
-                                      payload["object_key"]).read()
+    pdf = _pdf(documents, payload)
     return "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).replace("\n", "")
 
 
@@ -126,7 +147,7 @@ def test_d1_each_decision_renders_the_latest_versions_form_again_with_the_opinio
     assert first["fingerprint"] != v2["fingerprint"] and first["object_key"] != v2["object_key"]
     text = _text(documents, first)
     assert f"已在系统记录（审核人unit 2019-10-28）：{R_4_2}" in text
-    pdf = documents.client.get_object(documents.s3["DOCUMENTS_BUCKET"], first["object_key"]).read()
+    pdf = _pdf(documents, first)
     assert len(PdfReader(io.BytesIO(pdf)).pages[1].images) == 1  # still with the photo
 
     # the same decision delivered again (another event id): nothing new
@@ -186,9 +207,44 @@ def test_r3_4_a_claimed_exemption_gets_its_approval_form(documents):
         snapshot={"sections": sections, "series": app["series"], "specialty": app["specialty"],
                   "level": app["level"], "unit_id": app["unit_id"], "attachments": []})
     (exemption,) = _rendered(documents, app_id, 1, kind="exemption_form")
-    assert "驻村管寺" in _text(documents, exemption) and exemption["pages"] % 2 == 0
+    assert "驻村管寺" in _text(documents, exemption)
+    assert _drawn(documents, exemption)["pages"] % 2 == 0
     (guarantee,) = _rendered(documents, app_id, 1, kind="guarantee")
     assert "真实性保证书" in _text(documents, guarantee)
+
+
+def test_issue_15_a_submission_draws_nothing_the_first_download_draws_once(documents,
+                                                                           monkeypatch):
+    """五(一): the 评审表 is printed once the online review has passed, so the submission only
+    records each document (code, fingerprint, the key its PDF will have; `pages` null) and the
+    first `document_object` draws it; every later request is a cache hit. The drawn PDF carries
+    the fingerprint announced at submission (its QR code verifies)."""
+    from documents import downloads
+    drawn = []
+    real = downloads.draw_recorded
+    monkeypatch.setattr(downloads, "draw_recorded",
+                        lambda *a, **k: drawn.append(a[2].id) or real(*a, **k))
+    app_id = str(uuid.uuid4())
+    _submitted(documents, app_id, 1, str(uuid.uuid4()), "2019-10-20T04:00:00+00:00")
+    (form,) = _rendered(documents, app_id, 1)
+    (guarantee,) = _rendered(documents, app_id, 1, kind="guarantee")
+    assert form["pages"] is None and guarantee["pages"] is None
+    assert not _stored(documents, form["object_key"])  # nothing drawn at submission
+    _decided(documents, app_id, "unit", "recommended", R_4_2, "2019-10-28T03:00:00+00:00")
+    revision = _rendered(documents, app_id, 2)[1]
+    assert revision["pages"] is None and not _stored(documents, revision["object_key"])
+
+    first = _drawn(documents, form)
+    assert first["pages"] % 2 == 0 and drawn == [form["document_id"]]
+    assert _stored(documents, form["object_key"])
+    again = _drawn(documents, form)  # a cache hit: not drawn again
+    assert again["pages"] == first["pages"] and drawn == [form["document_id"]]
+    with documents.engine.connect() as c:
+        assert c.execute(select(m.rendered.c.pages).where(
+            m.rendered.c.id == form["document_id"])).scalar() == first["pages"]
+    text = _text(documents, form).replace(" ", "")
+    assert f"指纹{form['fingerprint'][:16]}".replace(" ", "") in text
+    assert not _stored(documents, guarantee["object_key"])  # only what was asked for
 
 
 # ---- lists printed on request (D-4) ------------------------------------------------------------

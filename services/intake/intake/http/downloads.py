@@ -63,7 +63,10 @@ class Downloads:
                 if access.is_id(document_id) else None
         if doc is None:
             raise missing("文件")
-        found = self.documents.document_object(document_id)
+        found = self.documents.document_object(document_id)  # drawn now if never before
+        if doc.pages is None and found.get("pages"):
+            with self.db.transaction() as tx:
+                store.document_drawn(tx.session, document_id, found["pages"])
         return streamed(self.storage, self.storage.documents, found["object_key"],
                         found["content_type"], found["filename"], inline,
                         {"X-Verification-Code": doc.verification_code})

@@ -18,9 +18,11 @@ from werkzeug.wrappers import Response
 
 from contracts.errors import Refusal
 from intake.records import rfc3339
+from plumbing.db import retry_on_broken_connection
 
 log = logging.getLogger(__name__)
 
+READS = ("GET", "HEAD")  # retried once on a broken database connection (plumbing.db)
 MAX_JSON_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 32  # an application is 5 levels deep; deeper is an attack, not a form
 
@@ -95,6 +97,8 @@ def endpoint(fn):
     @functools.wraps(fn)
     def wrapper(self, request, *args, **kwargs):
         try:
+            if request.method in READS:  # a dead pooled connection: once more, on a new one
+                return retry_on_broken_connection(fn, self, request, *args, **kwargs)
             return fn(self, request, *args, **kwargs)
         except Refusal as refusal:
             return problem(refusal)

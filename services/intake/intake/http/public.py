@@ -21,6 +21,8 @@ How a false printout fails:
 * a genuine printout that is no longer the newest answers ``superseded: true``: a later
   submission has its own document (``latest_version``), or the 评审表 of the same version was
   rendered again with an opinion recorded since (``latest_revision``);
+* an application's documents are drawn on their first download (issue 15); a code whose
+  document intake has not seen drawn yet is drawn by documents now, so the answer has its pages;
 * a printout whose text was edited around an intact QR code shows a name, application number,
   version or page count that differ from the answer; the committee compares (and may open the
   stored PDF through the authenticated application view).
@@ -111,6 +113,9 @@ class Public:
             latest, latest_revision = store.latest_document(session, doc.application_id,
                                                             doc.kind, doc.version)
             zone = zone_of(session, app.season)
+        pages = doc.pages
+        if pages is None:  # not downloaded through intake yet: documents draws it (once)
+            pages = self.documents.document_object(doc.id)["pages"]
         basic = ((snapshot or {}).get("sections") or {}).get("basic") or {}
         name = basic.get("name") or (app.applicant or {}).get("name") or ""
         return {
@@ -121,7 +126,7 @@ class Public:
             "superseded": latest > doc.version or latest_revision > doc.revision,
             "season": app.season, "application_no": application_number(doc.application_id),
             "applicant_name_masked": mask_name(name), "fingerprint": doc.fingerprint,
-            "pages": doc.pages, "rendered_at": doc.created_at}, zone
+            "pages": pages, "rendered_at": doc.created_at}, zone
 
     @http("GET", "/verify/<string:code>")
     @endpoint

@@ -117,12 +117,17 @@ def expert_of(row: dict) -> org_files.Expert:
                             day(row.get("term_start")), day(row.get("term_end")))
 
 
-def load_registry(session) -> org_files.Registry:
+def load_registry(session, rows: dict | None = None) -> org_files.Registry:
+    """The organisation tree and the committees; `rows`, when given, receives each
+    organisation's row (with its reviewers' contacts) by id, so that routing a submission does
+    not read its first step's organisation again (issue 15)."""
     registry = org_files.Registry()
     for o in session.execute(select(m.organisations)).all():
         registry.organisations.append(org_files.Organisation(
             o.id, o.name, o.kind, o.parent_id, (), bool(o.outside_region),
             dict(o.contact or {})))
+        if rows is not None:
+            rows[o.id] = o
     for c in session.execute(select(m.committees)).all():
         registry.committees.append(org_files.Committee(
             c.id, c.name, c.series, tuple(c.specialties), tuple(c.levels),
