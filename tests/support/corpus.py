@@ -17,7 +17,7 @@ Groups (`Page.group`) and what the checker owes each:
 * ``illegible`` — Gaussian blur σ ≥ 2.5 px (0.42 mm) or motion blur ≥ 9 px (1.5 mm): the
   strokes of 五号 (10.5 pt) and smaller print run together. Expected: BLURRED.
 * ``faint``   — ink within ~25 grey levels of the paper (a scan far too light, a photo
-  over-exposed): the text is barely there. Expected: LOW_CONTRAST.
+  over-exposed): the text is barely there. Expected: BLANK_PAGE (nothing a reviewer can read).
 * ``blank``   — blank and nearly blank pages (paper tone and scanner noise, a page number only,
   dust specks, show-through of the back at a few grey levels, a dark scanner edge).
   Expected: BLANK_PAGE.
