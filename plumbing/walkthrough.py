@@ -70,6 +70,15 @@ class Walkthrough:
                              f"{r.text[:800]}")
         return r.json() if r.content else {}
 
+    def download(self, path: str, role: str) -> bytes:
+        """A file as the frontend downloads it (a document is drawn on its first download)."""
+        r = self.http.get(self.api + path, timeout=60,
+                          headers={"Authorization": f"Bearer {self.tokens[role]}"})
+        self.calls.append(("GET", path, r.status_code, r.elapsed.total_seconds()))
+        if r.status_code != 200:
+            raise StepFailed(f"GET {path} as {role}: {r.status_code} {r.text[:800]}")
+        return r.content
+
     def wait(self, path: str, role: str, predicate, what: str):
         deadline, last = time.monotonic() + self.timeout, None
         while time.monotonic() < deadline:
@@ -110,7 +119,7 @@ class Walkthrough:
                         lambda b: b["status"] == "in_review" and b["documents"],
                         "review to route it and documents to render the 评审表")
         self.say(f"submitted: at the unit's step ({app['current_step']['org_id']}); "
-                 f"评审表 v{app['documents'][0]['version']} rendered")
+                 f"评审表 v{app['documents'][0]['version']} recorded (drawn on its first download)")
 
     def publicity(self):
         pub = self.call("POST", f"/review/applications/{self.id}/publicity", "unit_reviewer", 201)

@@ -64,7 +64,8 @@ def run(args) -> int:
                   "around the clock) or run `titles clock reset`.", file=sys.stderr)
         return 1
     print_notices(walk, sends, Path(settings["log_dir"]) / "notify.log")
-    print_form(app, settings, walk.ref, newest_form(app))
+    if not print_form(walk, settings, walk.ref, newest_form(app)):
+        return 1
     left = [s for s in sends if s["status"] != "sent"]
     print(f"\nDone in {time.monotonic() - started:.0f} s: result posted, "
           f"{len(sends) - len(left)} of {len(sends)} notices sent.")
@@ -111,33 +112,30 @@ def sent_messages(log_file: Path):
         yield record[0], record[1], "\n".join(record[2])
 
 
-def print_form(app: dict, settings: dict, ref: str, form: dict | None) -> None:
-    """Where the newest 评审表 is: downloaded to var/demo/, its object, its verify link."""
+def print_form(walk, settings: dict, ref: str, form: dict | None) -> bool:
+    """The newest 评审表 downloaded through the API, as the applicant would (documents draws
+    it on this first download), saved under var/demo/, with its verify link; False when it
+    cannot be downloaded."""
     from plumbing.config import ROOT
-    from plumbing.storage import make_client
+    from plumbing.walkthrough import StepFailed
 
     if form is None:
-        print("\nNo 评审表 rendered yet.")
-        return
-    s3 = settings["s3"]
-    client = make_client(s3)
-    prefix = f"{app['season']}/{app['id']}/v{form['version']}/evaluation_form"
-    keys = sorted((o.object_name for o in client.list_objects(
-        s3["DOCUMENTS_BUCKET"], prefix=prefix, recursive=True)), key=_revision)
+        print("\nNo 评审表 recorded yet.")
+        return False
+    try:
+        pdf = walk.download(form["href"], "applicant")
+    except StepFailed as exc:
+        print(f"\nFAILED: the 评审表 could not be downloaded: {exc}", file=sys.stderr)
+        return False
+    out = Path(settings.get("var") or ROOT / "var") / "demo" / f"{ref}-评审表.pdf"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(pdf)
     print(f"\n评审表 (D-1), version {form['version']} revision {form['revision']}, "
-          f"{form['pages']} pages, verification code {form['verification_code']}:")
-    if keys:
-        out = Path(settings.get("var") or ROOT / "var") / "demo" / f"{ref}-评审表.pdf"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(client.get_object(s3["DOCUMENTS_BUCKET"], keys[-1]).read())
-        print(f"  downloaded:  {out}")
-        print(f"  object:      s3://{s3['DOCUMENTS_BUCKET']}/{keys[-1]} at {s3['S3_ENDPOINT']}")
+          f"verification code {form['verification_code']}:")
+    print(f"  download:    GET {settings['api']}{form['href']} (the applicant's token)")
+    print(f"  downloaded:  {out} ({len(pdf) // 1024} KB)")
     print(f"  verify link (its QR code): {settings['api']}/verify/{form['verification_code']}")
-
-
-def _revision(key: str) -> int:
-    found = re.search(r"\.r(\d+)-", key)
-    return int(found.group(1)) if found else 0
+    return True
 
 
 def _days(delta) -> str:
