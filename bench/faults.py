@@ -84,9 +84,11 @@ def run(stack: Stack, quick: bool, full: bool, rate: float, n: int, log=print) -
             consistent += 1
     lost = [a for r, a in refs.items() if r not in by_ref]
     duplicated = [a for r, a in refs.items() if len(by_ref.get(r, [])) > 1]
+    _, same_message = mail.copies(refs)
     return {**stats, "dead_lettered": stack.dead_letters(accepted), "faults": done_faults, "skipped": skipped, "offered": n,
             "submitted": len(accepted),
             "refused_during_faults": {a: s for a, s in sub.status.items() if s != 202},
             "completed": len(refs) - len(lost), "consistent": consistent,
             "lost": len(lost), "duplicated": len(duplicated), "lost_ids": lost,
+            "duplicated_same_message_id": same_message,
             "duplicated_ids": duplicated}

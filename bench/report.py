@@ -123,8 +123,10 @@ def rows(results: dict) -> list[dict]:
                         u["bytes"] / 2**20, "MB", u["rise"] / u["bytes"], "< 20 MB", u["ok"]))
     f = s.get("faults", {})
     if "submitted" in f:
-        out.append(_row("6 faults", "submitted/completed/lost/duplicated",
-                        f"{f['submitted']}/{f['completed']}/{f['lost']}/{f['duplicated']}",
+        same = f.get("duplicated_same_message_id", 0)
+        out.append(_row("6 faults", "submitted/completed/lost/duplicated (same Message-ID)",
+                        f"{f['submitted']}/{f['completed']}/{f['lost']}/{f['duplicated']}"
+                        f" ({same})",
                         target="lost 0, duplicated 0",
                         met=f["lost"] == 0 and f["duplicated"] == 0
                         and f["consistent"] == f["submitted"]))

@@ -188,6 +188,10 @@ class MailIndex:
         self.folder = Path(mailbox.folder)
         self.seen: set[str] = set()
         self.by_ref: dict[str, list[float]] = {}
+        # Message-IDs per ref: a copy with the same Message-ID is notify re-sending a send it
+        # was killed in the middle of (notify/delivery.py, "A crash between 2 and 3"), not a
+        # second message
+        self.ids: dict[str, set[str]] = {}
 
     REF = re.compile(r"(?<![0-9A-F])[0-9A-F]{8}(?![0-9A-F])")
 
@@ -207,7 +211,14 @@ class MailIndex:
                 continue
             for ref in set(self.REF.findall(str(msg["Subject"]))):
                 self.by_ref.setdefault(ref, []).append(at)
+                self.ids.setdefault(ref, set()).add(str(msg["Message-ID"] or path.name))
         return self.by_ref
+
+    def copies(self, refs) -> tuple[int, int]:
+        """Of `refs`, how many were mailed more than once, and how many of those only as the
+        same message again (one Message-ID: the crash window notify chose to re-send in)."""
+        twice = [r for r in refs if len(self.by_ref.get(r, [])) > 1]
+        return len(twice), sum(1 for r in twice if len(self.ids[r]) == 1)
 
 
 def ref_of(application_id: str) -> str:

@@ -21,9 +21,10 @@ def test_percentiles_pick_order_statistics():
     assert percentiles([])["p99"] is None
 
 
-def _mail(folder, n, to, subject):
+def _mail(folder, n, to, subject, message_id=None):
     msg = EmailMessage()
     msg["To"], msg["From"], msg["Subject"] = to, "titles@example.org", subject
+    msg["Message-ID"] = message_id or f"<{n}@x>"
     msg.set_content("x")
     (folder / f"{n:05d}.eml").write_bytes(bytes(msg))
 
@@ -37,6 +38,17 @@ def test_mail_index_counts_each_reference_per_reviewer_incrementally(tmp_path):
     assert {k: len(v) for k, v in index.scan().items()} == {"3F2A9B1C": 1}
     _mail(tmp_path, 3, "hr.machinery@example.org", f"申报 {ref_of(a)} 请您审核")
     assert len(index.scan()["3F2A9B1C"]) == 2  # a duplicate is seen, once more, not re-read
+    assert index.copies(["3F2A9B1C"]) == (1, 0)  # two messages, each its own Message-ID
+
+
+def test_mail_index_tells_the_same_message_resent_from_a_second_message(tmp_path):
+    box = SimpleNamespace(folder=tmp_path)
+    ref = ref_of("3f2a9b1c-0000-4000-8000-000000000000")
+    for n in (1, 2):  # notify killed after the SMTP server took it: the same message again
+        _mail(tmp_path, n, "hr.machinery@example.org", f"申报 {ref} 请您审核", "<send-1@x>")
+    index = MailIndex(box)
+    index.scan()
+    assert index.copies([ref, "DEADBEEF"]) == (1, 1)
 
 
 def test_spy_summary_shares_self_and_inclusive_samples(tmp_path):
@@ -68,8 +80,10 @@ def test_report_rows_judge_targets_from_the_numbers():
     assert rows[("1 checks", "a4_scan checks/s")]["met"] is True
     assert rows[("4 render", "评审表 median (6 pages)")]["met"] is False
     assert rows[("4 render", "bytes per document")]["met"] is False
-    assert rows[("6 faults", "submitted/completed/lost/duplicated")]["value"] == "3/2/1/0"
-    assert rows[("6 faults", "submitted/completed/lost/duplicated")]["met"] is False
+    assert rows[("6 faults", "submitted/completed/lost/duplicated (same Message-ID)")][
+        "value"] == "3/2/1/0 (0)"
+    assert rows[("6 faults", "submitted/completed/lost/duplicated (same Message-ID)")][
+        "met"] is False
     table = report.table(report.rows(results), results)
     assert "NO" in table and "yes" in table
     json.dumps(report.rows(results), ensure_ascii=False)
