@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import uuid
 from datetime import datetime, timezone
 
@@ -16,12 +15,15 @@ from sqlalchemy import create_engine, text
 from contracts.errors import Refusal
 from plumbing import backup
 from plumbing.storage import make_client
+from tests.support.tools import tool
 
 pytestmark = pytest.mark.service
 KEYS = {"PII_KEY": "p" * 44, "DOCUMENT_SECRET": "d" * 64}
 
-if shutil.which("pg_dump") is None:  # pragma: no cover (the image and CI have it)
-    pytest.skip("pg_dump is not installed", allow_module_level=True)
+
+@pytest.fixture(autouse=True)
+def pg_dump_installed():
+    tool("pg_dump", "postgresql-client")  # fails under CI, skips elsewhere
 
 
 @pytest.fixture

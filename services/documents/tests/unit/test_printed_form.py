@@ -2,7 +2,6 @@
 its internal id; no internal rule number (R-…, N-…) is printed on a form; 填表时间 is the date of
 the submission (season time), not of the draft. Text is read back from the PDF (pdftotext)."""
 import re
-import shutil
 import subprocess
 
 import pytest
@@ -11,6 +10,7 @@ from documents.form import exemption_data, form_from_snapshot, guarantee_data, u
 from documents.render import (DocumentMeta, render_evaluation_form, render_exemption_form,
                               render_guarantee)
 from documents.rendering import form_date
+from tests.support.tools import tool
 
 SNAPSHOT = {"series": "engineering", "specialty": "textile", "level": "senior_engineer",
             "unit_id": "unit-urumqi-machinery",
@@ -22,11 +22,10 @@ RULE_NUMBER = re.compile(r"\b[RND]-\d")
 
 
 def pdf_text(pdf: bytes, tmp_path) -> str:
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext not installed (Debian: poppler-utils)")
+    pdftotext = tool("pdftotext", "poppler-utils")
     src = tmp_path / "form.pdf"
     src.write_bytes(pdf)
-    out = subprocess.run(["pdftotext", "-layout", str(src), "-"], check=True,
+    out = subprocess.run([pdftotext, "-layout", str(src), "-"], check=True,
                          capture_output=True, text=True).stdout
     return re.sub(r"\s+", "", out)
 

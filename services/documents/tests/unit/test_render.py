@@ -6,9 +6,7 @@ zbar-tools (zbarimg), and pypdf from PyPI. Outside CI a missing tool skips; unde
 """
 import copy
 import io
-import os
 import re
-import shutil
 import subprocess
 from functools import cache
 
@@ -22,6 +20,7 @@ from documents.render import (DocumentMeta, content_fingerprint, render_delivery
                               render_evaluation_form, render_exemption_form, render_guarantee,
                               render_publicity_notice, render_results_list, verification_code)
 from tests.support.forms import SAMPLE_FORM
+from tests.support.tools import tool as shared_tool
 
 SECRET = "test-secret"
 
@@ -86,13 +85,7 @@ def page_texts(pdf: bytes) -> list[str]:
 
 
 def tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        message = f"{name} not installed (Debian: poppler-utils / zbar-tools)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
+    return shared_tool(name, "poppler-utils / zbar-tools")
 
 
 def run(args: list[str], pdf: bytes, tmp_path, *after: str) -> str:
