@@ -134,6 +134,7 @@ def _flow(stack: Stack, ready, rate: float, workers: int = 32) -> dict:
     wait_until(lambda: all(r in mail.scan() for r in refs), timeout=max(120, len(ready) / 2))
     cpu_after = _settled_cpu(stack)  # (and a duplicate would have arrived by now)
     by_ref = mail.scan()
+    duplicated, same_message = mail.copies(refs)
     mailed = {refs[r]: min(ts) for r, ts in by_ref.items() if r in refs}
     lat = [mailed[a] - sub.scheduled[a] for a in mailed]
     first = min(sub.scheduled.values())
@@ -142,8 +143,7 @@ def _flow(stack: Stack, ready, rate: float, workers: int = 32) -> dict:
     return {"n": len(ready), "rate_offered": rate, "submitted": len(accepted),
             "refused": {a: s for a, s in sub.status.items() if s != 202},
             "notified": len(mailed),
-            "duplicated": mail.copies(refs)[0],
-            "duplicated_same_message_id": mail.copies(refs)[1],
+            "duplicated": duplicated, "duplicated_same_message_id": same_message,
             "per_s": len(mailed) / (end - first), "latency_s": percentiles(lat),
             "submit_http_s": percentiles(http),
             "completions_per_s": completions_per_second(first, mailed.values()),
