@@ -96,3 +96,14 @@ def test_issue_15_submit_runs_only_what_its_transaction_needs(service, clock):
     assert len(sent["snapshot"]["attachments"]) == len(done["attachments"])
     assert len(counted.seen) <= SUBMIT_STATEMENTS, "\n".join(counted.seen)
     assert len(counted.touching("attachments")) == 1, counted.seen
+
+
+def test_issue_15_a_read_only_unit_of_work_is_a_plain_connection(service):
+    """Reads go through a plain connection, not an ORM session: the session's bookkeeping around
+    four statements cost about a fifth of the status read's throughput (BENCHMARKS.md, run 5)."""
+    from sqlalchemy.engine import Connection
+    from sqlalchemy.orm import Session
+
+    with service.db.session() as read:
+        assert isinstance(read, Connection) and not isinstance(read, Session)
+        assert read.get_execution_options().get("titles_read_only") is True
