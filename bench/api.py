@@ -70,20 +70,29 @@ def hammer(base: str, requests_fn, duration: float | None = None, clients: int =
 
 
 class BareServer:
-    def __init__(self, stack: Stack):
+    """A bench service under `nameko run`: the bare constant endpoint, or (`floor=True`) the
+    status read's floors on intake's database (bench/floor_service.py)."""
+
+    def __init__(self, stack: Stack, floor: bool = False):
         self.port = free_port()
-        cfg = stack.work / "bare.yml"
+        label = "floor" if floor else "bare"
+        cfg = stack.work / f"{label}.yml"
         cfg.write_text(f"AMQP_URI: '{stack.broker_uri}'\n"
                        f"WEB_SERVER_ADDRESS: '127.0.0.1:{self.port}'\n")
         nameko = Path(sys.executable).parent / "nameko"
         env = {k: v for k, v in os.environ.items() if not k.endswith("_CONFIG")}
-        self.proc = subprocess.Popen([str(nameko), "run", "--config", str(cfg),
-                                      "bench.bare_service:BareService"], cwd=ROOT, env=env,
-                                     stdout=open(stack.work / "bare.log", "w"),
+        if floor:
+            env["FLOOR_DATABASE_URL"] = stack.cluster.per_service["intake"]["DATABASE_URL"]
+        service = ("bench.floor_service:FloorService" if floor
+                   else "bench.bare_service:BareService")
+        self.proc = subprocess.Popen([str(nameko), "run", "--config", str(cfg), service],
+                                     cwd=ROOT, env=env,
+                                     stdout=open(stack.work / f"{label}.log", "w"),
                                      stderr=subprocess.STDOUT)
         if not wait_port("127.0.0.1", self.port, 60):
             self.proc.kill()
-            raise RuntimeError(f"the bare service did not start; see {stack.work / 'bare.log'}")
+            raise RuntimeError(f"the {label} service did not start; "
+                               f"see {stack.work / f'{label}.log'}")
         self.base = f"http://127.0.0.1:{self.port}"
 
     def close(self):
@@ -115,14 +124,28 @@ def run(stack: Stack, quick: bool, spy=None, n_submit: int | None = None) -> dic
         return "POST", f"/applications/{app_id}/submit", {"Authorization": f"Bearer {token}",
                                                           "Content-Length": "0"}
 
-    bare = BareServer(stack)
+    bare, floor = BareServer(stack), BareServer(stack, floor=True)
     try:
-        return {**stats, **_measure(bare, base, status_read, submit, duration, to_submit, spy)}
+        return {**stats, **_measure(bare, base, status_read, submit, duration, to_submit, spy,
+                                    lambda: _floors(floor, readers, duration))}
     finally:
         bare.close()
+        floor.close()
 
 
-def _measure(bare, base, status_read, submit, duration, to_submit, spy):
+def _floors(floor, readers, duration) -> dict:
+    """The status read's floors (bench/floor_service.py), each hammered like the status read."""
+    found = {}
+    for path in ("one", "raw", "four"):
+        def read(w, i, path=path):
+            return "GET", f"/{path}/{readers[w][0]}", {}
+
+        hammer(floor.base, read, 1)  # warm
+        found[path] = hammer(floor.base, read, duration)
+    return found
+
+
+def _measure(bare, base, status_read, submit, duration, to_submit, spy, floors=None):
     hammer(bare.base, lambda w, i: ("GET", "/constant", {}), 1)  # warm both
     hammer(base, status_read, 1)
     results = {"clients": CLIENTS, "duration_s": duration,
@@ -131,6 +154,8 @@ def _measure(bare, base, status_read, submit, duration, to_submit, spy):
     if spy:
         spy("status_read", duration - 1, only=("intake",))
     results["status_read"] = hammer(base, status_read, duration)
+    if floors:  # beside the status read, before the submits set the pipeline to work
+        results["floors"] = floors()
     # again, before the submits set the pipeline to work: the two bracket the status read
     results["bare_after"] = hammer(bare.base, lambda w, i: ("GET", "/constant", {}), duration)
     results["submit"] = hammer(base, submit)

@@ -57,12 +57,59 @@ def cpu_of(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
+# What the services stand on, by process name: the machine's own broker and database (every
+# process of theirs, so on a shared machine others' work counts too: read on a quiet one).
+INFRASTRUCTURE = {"rabbitmq": ("beam.smp", "erl_child_setup", "epmd", "inet_gethost"),
+                  "postgresql": ("postgres",)}
+
+
+def cpu_of_commands(names: tuple[str, ...]) -> float:
+    """CPU seconds (user + system) of every live process whose command name is one of `names`,
+    with what their exited children used (PostgreSQL's backends exit with their connection:
+    the postmaster's cutime and cstime keep their share)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            raw = stat.read_text()
+        except OSError:
+            continue
+        comm = raw[raw.find("(") + 1:raw.rfind(")")]
+        if comm in names:
+            fields = raw.rsplit(")", 1)[1].split()
+            total += sum(int(f) for f in fields[11:15]) / TICK  # utime stime cutime cstime
+    return total
+
+
+def infrastructure_cpu() -> dict[str, float]:
+    """CPU seconds so far of the broker, the database and this bench process (its load clients,
+    and the SMTP sink, S3 stand-in and SMS stand-in the system fixtures run in it)."""
+    return {**{name: cpu_of_commands(names) for name, names in INFRASTRUCTURE.items()},
+            "bench": cpu_of(os.getpid())}
+
+
 def cpu_snapshot(stack) -> dict[str, float]:
     found = {s: cpu_of(pid) for s, pid in stack.pids().items()}
     for i, node in enumerate(stack.rabbits.nodes):
         if node.running:
             found[f"rabbit-{i + 1}"] = cpu_of_group(node.process.pid)
     return found
+
+
+def database_work(stack) -> dict[str, dict[str, int]]:
+    """Per service, its database's committed transactions and rows written so far
+    (pg_stat_database; a backend reports them within a second of going idle)."""
+    from sqlalchemy import create_engine, text
+
+    work = {}
+    for s in SERVICES:
+        engine = create_engine(stack.cluster.per_service[s]["DATABASE_URL"])
+        with engine.connect() as conn:
+            row = conn.execute(text(
+                "SELECT xact_commit, tup_inserted + tup_updated + tup_deleted AS written "
+                "FROM pg_stat_database WHERE datname = current_database()")).one()
+        engine.dispose()
+        work[s] = {"transactions": row.xact_commit, "rows_written": row.written}
+    return work
 
 
 def database_bytes(stack) -> dict[str, int]:

@@ -20,7 +20,7 @@ import uuid
 
 from kombu import Connection, Exchange, Queue
 
-from .cluster import cpu_of
+from .cluster import cpu_of, database_work, infrastructure_cpu
 from .fastprep import prepare_fast
 from .load import Submitter, percentiles
 from .stack import MailIndex, Stack, ref_of, wait_until
@@ -127,12 +127,15 @@ def _flow(stack: Stack, ready, rate: float, workers: int = 32) -> dict:
     """Submit `ready` at `rate`/s; wait for each reviewer's mail; the figures of that phase."""
     mail = MailIndex(stack.cluster.mailbox)
     mail.scan()  # what earlier phases sent is not this phase's
-    cpu_before = _cpu(stack)
+    cpu_before, infra_before, db_before = _cpu(stack), infrastructure_cpu(), database_work(stack)
     sub = Submitter(stack.cluster.api.base, ready, rate, workers).run()
     accepted = sub.accepted()
     refs = {ref_of(a): a for a in accepted}
     wait_until(lambda: all(r in mail.scan() for r in refs), timeout=max(120, len(ready) / 2))
     cpu_after = _settled_cpu(stack)  # (and a duplicate would have arrived by now)
+    infra_after = infrastructure_cpu()
+    time.sleep(1.5)  # the backends' statistics reach pg_stat_database within a second of idling
+    db_after = database_work(stack)
     by_ref = mail.scan()
     duplicated, same_message = mail.copies(refs)
     mailed = {refs[r]: min(ts) for r, ts in by_ref.items() if r in refs}
@@ -147,7 +150,13 @@ def _flow(stack: Stack, ready, rate: float, workers: int = 32) -> dict:
             "per_s": len(mailed) / (end - first), "latency_s": percentiles(lat),
             "submit_http_s": percentiles(http),
             "completions_per_s": completions_per_second(first, mailed.values()),
-            "cpu_s_per_submission": cpu_by_service(cpu_before, cpu_after, len(mailed))}
+            "cpu_s_per_submission": cpu_by_service(cpu_before, cpu_after, len(mailed)),
+            # what a submission costs below the services: no service code can save this share
+            "infrastructure_cpu_s_per_submission": cpu_by_service(infra_before, infra_after,
+                                                                  len(mailed)),
+            "database_work_per_submission": {
+                s: {k: (v - db_before[s][k]) / len(mailed) if mailed else None
+                    for k, v in w.items()} for s, w in db_after.items()}}
 
 
 def _replicas(stack: Stack, count: int) -> None:

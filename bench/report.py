@@ -79,6 +79,19 @@ def rows(results: dict) -> list[dict]:
             out.append(_row("2 pipeline", f"CPU ms/submission, {count} instance(s): " + " / ".join(
                 cpu), " / ".join(f"{v * 1e3:.0f}" if v is not None else "-"
                                  for v in cpu.values()), unit="ms"))
+            infra = phase.get("infrastructure_cpu_s_per_submission") or {}
+            if infra:
+                out.append(_row("2 pipeline", f"CPU ms/submission below the services, {count} "
+                                "instance(s): " + " / ".join(infra), " / ".join(
+                                    f"{v * 1e3:.0f}" if v is not None else "-"
+                                    for v in infra.values()), unit="ms"))
+            work = phase.get("database_work_per_submission") or {}
+            if work:
+                out.append(_row("2 pipeline", f"transactions / rows written per submission, "
+                                f"{count} instance(s): " + " / ".join(work), " / ".join(
+                                    f"{w['transactions']:.1f}/{w['rows_written']:.1f}"
+                                    if w["transactions"] is not None else "-"
+                                    for w in work.values())))
             series = phase.get("completions_per_s") or []
             out.append(_row("2 pipeline", f"completions per second, {count} instance(s)",
                             " ".join(str(c) for c in series[:40])
@@ -104,6 +117,14 @@ def rows(results: dict) -> list[dict]:
             p99 = r["latency_ms"]["p99"]
             out.append(_row("3 api", f"{label} p99", p99, bp99, "ms",
                             p99 / bp99 if p99 and bp99 else None))
+    for key, label in (("one", "floor: 1 SQLAlchemy statement"),
+                       ("raw", "floor: 1 psycopg2 statement"),
+                       ("four", "floor: 4 SQLAlchemy statements")):
+        f = (a.get("floors") or {}).get(key)
+        if f and "status_read" in a:
+            bare = (a["bare"]["per_s"] + a["bare_after"]["per_s"]) / 2
+            out.append(_row("3 api", f"{label} req/s @{a['clients']}", f["per_s"], bare, "/s",
+                            f["per_s"] / bare))
     r = s.get("render", {})
     if "form" in r:
         out.append(_row("4 render", f"评审表 median ({r['pages']} pages)", r["form"]["median_ms"],

@@ -117,3 +117,55 @@ def test_the_report_shows_each_instance_counts_throughput_and_cpu():
     assert "submit->mailed/s, saturated, 2 instance(s) (n=1000)" in metrics
     assert "CPU ms/submission, 1 instance(s): documents" in metrics
     assert "latency p99 at 50/s (n=300)" in metrics
+
+
+def test_infrastructure_cpu_counts_a_named_process_and_its_exited_children():
+    """The broker's and the database's share (bench/cluster.py): a process found by its command
+    name, with what its reaped children used (PostgreSQL's backends exit with their connection)."""
+    import os
+    import subprocess
+    import time
+
+    from bench.cluster import cpu_of_commands
+
+    # a shell (comm "sh") that burns CPU in a child it reaps, then sleeps
+    proc = subprocess.Popen(["sh", "-c", "python3 -c 'sum(range(30_000_000))'; sleep 30"])
+    try:
+        deadline, reaped = time.time() + 30, 0
+        while time.time() < deadline and not reaped:  # until the child exited and was reaped
+            fields = open(f"/proc/{proc.pid}/stat").read().rsplit(")", 1)[1].split()
+            reaped = int(fields[13]) + int(fields[14])  # its CPU, now in cutime and cstime
+            time.sleep(0.1)
+        assert reaped > 0
+        assert cpu_of_commands(("sh",)) >= reaped / os.sysconf("SC_CLK_TCK")
+        assert cpu_of_commands(("no-such-command",)) == 0.0
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_the_report_shows_the_floors_and_what_lies_below_the_services():
+    phase = {"n": 1000, "rate_offered": 10_000.0, "submitted": 1000, "notified": 1000,
+             "duplicated": 0, "per_s": 40.0, "latency_s": {"p50": 1, "p95": 2, "p99": 3},
+             "completions_per_s": [40], "cpu_s_per_submission": {"intake": 0.01},
+             "infrastructure_cpu_s_per_submission": {"postgresql": 0.024, "rabbitmq": 0.008},
+             "database_work_per_submission": {"intake": {"transactions": 4.25,
+                                                         "rows_written": 19.0}}}
+    hammered = {"per_s": 400.0, "latency_ms": {"p99": 150.0}}
+    results = {"sections": {
+        "pipeline": {"fixed_rate": {**phase, "rate_offered": 50.0}, "saturated": phase,
+                     "saturated_by_instances": {"1": phase}, "bare_max": {"per_s": 1000.0},
+                     "bare_same_rate": {"latency_s": phase["latency_s"]},
+                     "ratio_throughput_vs_bare_max": 0.04, "dead_lettered": {}},
+        "api": {"clients": 32, "bare": {"per_s": 3000.0, "latency_ms": {"p99": 10.0}},
+                "bare_after": {"per_s": 3000.0}, "status_read": hammered,
+                "submit": hammered, "ratio_status_read": 400 / 3000,
+                "floors": {"one": {"per_s": 900.0}, "raw": {"per_s": 1800.0},
+                           "four": {"per_s": 600.0}}}}}
+    rows = {r["metric"]: r for r in report.rows(results)}
+    below = rows["CPU ms/submission below the services, 1 instance(s): postgresql / rabbitmq"]
+    assert below["value"] == "24 / 8"
+    work = rows["transactions / rows written per submission, 1 instance(s): intake"]
+    assert work["value"] == "4.2/19.0"
+    assert rows["floor: 1 psycopg2 statement req/s @32"]["ratio"] == 0.6
+    assert rows["floor: 4 SQLAlchemy statements req/s @32"]["ratio"] == 0.2
