@@ -1,7 +1,8 @@
 """What intake reads and writes in its own tables (`intake.models`), one function per question.
 
-Plain functions over a SQLAlchemy session (a `Tx`'s `tx.session`, or a read-only session): the
-entrypoints hold no SQL of their own. Times are passed in (the clock is the service's).
+Plain functions over a SQLAlchemy session or connection (a `Tx`'s `tx.session`, or the plain
+connection `db.session()` reads through): the entrypoints hold no SQL of their own. Times are
+passed in (the clock is the service's).
 """
 from __future__ import annotations
 
