@@ -20,6 +20,9 @@ from contracts.people import mask_name
 # Mainland mobile numbers, optionally +86/0086-prefixed, not part of a longer digit run (an
 # application id or a timestamp must not be mangled).
 _PHONE = re.compile(r"(?<!\d)(?:(?:\+|00)86[- ]?)?(1[3-9]\d{9})(?!\d)")
+# The ids the system issues (UUIDs) are not personal data, yet their hex can hold eleven digits
+# in a row that read as a mobile number ("…-a62b-17781167387b", seen in a log): left whole.
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 # Deliberately loose: a log line is not an address validator, and missing one leaks it.
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # 18-character ID numbers (GB 11643: region, birth date, sequence, check character) and the old
@@ -63,8 +66,16 @@ def mask_id_number(number: str) -> str:
 
 def mask_text(text: str) -> str:
     """Mask every ID number, phone number, email address, name field and URL password in free
-    text (log lines, tracebacks, server replies)."""
+    text (log lines, tracebacks, server replies); the ids in it (UUIDs) stay whole, but never a
+    password (one may look like an id)."""
     text = _URL_PASSWORD.sub(r"\1****\3", text)
+    ids = _UUID.findall(text)
+    parts = _UUID.split(text)  # one more part than ids
+    return "".join(_mask_personal(part) + (ids[i] if i < len(ids) else "")
+                   for i, part in enumerate(parts))
+
+
+def _mask_personal(text: str) -> str:
     text = _EMAIL.sub(lambda m: mask_email(m.group(0)), text)
     text = _ID_NUMBER.sub(lambda m: mask_id_number(m.group(1)), text)
     text = _PHONE.sub(lambda m: mask_phone(m.group(1)), text)

@@ -32,6 +32,21 @@ def test_text_masks_phones_and_emails_but_not_longer_digit_runs():
                                "申报编号 2019100113812345678")
 
 
+def test_text_leaves_ids_whole_though_their_hex_may_read_as_a_phone_number():
+    """A UUID's last group can hold eleven digits that look like a mobile number (seen in a log:
+    an event id ending "-17781167387b"); masking it would mangle the id and hide nothing."""
+    event_id = "38aae24b-ed6a-4323-a62b-17781167387b"
+    assert mask_text(f"skipping event {event_id}: already handled") == \
+        f"skipping event {event_id}: already handled"
+    assert mask_text(f"told 13987654321 about {event_id}, 13912345678 too") == \
+        f"told 139****4321 about {event_id}, 139****5678 too"
+
+
+def test_a_password_is_masked_even_when_it_looks_like_an_id():
+    uri = "amqp://titles:38aae24b-ed6a-4323-a62b-17781167387b@rabbit:5672/"
+    assert mask_text(f"connecting to {uri}") == "connecting to amqp://titles:****@rabbit:5672/"
+
+
 def _logged(emit) -> str:
     records = []
     handler = logging.Handler()

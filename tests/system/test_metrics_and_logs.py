@@ -80,6 +80,9 @@ def test_counters_move_with_the_work_this_test_does(loaded):
 
 
 MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+# Ids (UUIDs) are no personal data, but their hex may hold what reads as a mobile number (an event
+# id "…-a62b-17781167387b" failed this test once): they are taken out before looking.
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def test_logs_are_json_lines_with_the_service_and_no_personal_data(loaded):
@@ -100,7 +103,7 @@ def test_logs_are_json_lines_with_the_service_and_no_personal_data(loaded):
         assert {r["service"] for r in records} == {service}
         text = "\n".join(lines)
         assert [s for s in secrets if s in text] == [], f"{service} logged personal data"
-        assert MOBILE.findall(text) == [], f"{service} logged a phone number"
+        assert MOBILE.findall(UUID.sub("<id>", text)) == [], f"{service} logged a phone number"
     handled = [json.loads(line) for line in _lines(loaded, "documents")
                if line.startswith("{") and app["id"] in line]
     assert any(r.get("application_id") == app["id"] and r.get("event_id")
