@@ -25,7 +25,8 @@ from plumbing.db import make_engine
 
 URL = os.environ["FLOOR_DATABASE_URL"]
 ENGINE = make_engine(URL)  # also makes psycopg2 cooperative under eventlet
-APPLICATION = "SELECT * FROM applications WHERE id = %(id)s"
+APPLICATION = text("SELECT * FROM applications WHERE id = :id")
+APPLICATION_RAW = "SELECT * FROM applications WHERE id = %(id)s"  # psycopg2's own placeholders
 SEASON = text("SELECT document FROM seasons WHERE id = :id")
 ATTACHMENTS = text("SELECT * FROM attachments WHERE application_id = :id ORDER BY created_at")
 DOCUMENTS = text("SELECT * FROM documents WHERE application_id = :id ORDER BY version")
@@ -59,15 +60,14 @@ class FloorService:
     @http("GET", "/one/<string:application_id>")
     def one(self, request, application_id):
         with ENGINE.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            return _json(_rows(conn, text(APPLICATION.replace("%(id)s", ":id")),
-                               id=application_id))
+            return _json(_rows(conn, APPLICATION, id=application_id))
 
     @http("GET", "/raw/<string:application_id>")
     def raw(self, request, application_id):
         conn = RAW.get()
         try:
             with conn.cursor() as cur:
-                cur.execute(APPLICATION, {"id": application_id})
+                cur.execute(APPLICATION_RAW, {"id": application_id})
                 names = [d[0] for d in cur.description]
                 return _json([dict(zip(names, r)) for r in cur.fetchall()])
         finally:
@@ -76,7 +76,7 @@ class FloorService:
     @http("GET", "/four/<string:application_id>")
     def four(self, request, application_id):
         with ENGINE.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            app = _rows(conn, text(APPLICATION.replace("%(id)s", ":id")), id=application_id)
+            app = _rows(conn, APPLICATION, id=application_id)
             season = conn.execute(SEASON, {"id": app[0]["season"]}).scalar() if app else None
             return _json({"application": app, "season": len(season or ""),
                           "attachments": _rows(conn, ATTACHMENTS, id=application_id),
